@@ -1,0 +1,123 @@
+// Stage types shared by the whole pipeline:
+// resolve (versions) -> checkout (source) -> patch -> build (Go) -> assemble (image) -> publish (sinks)
+
+export type Shape = 'single-stack' | 'dual-stack';
+export type ShapeOrNone = Shape | 'none';
+
+/** Which conversion function carries the ClusterIP keyed element (ERAS.md section 1). */
+export type ConversionSignature =
+  | 'ToService(obj interface{}) interface{}'
+  | 'toService(skipCleanup bool, obj interface{}) interface{}'
+  | 'toService(skipCleanup bool, svc *api.Service) *Service'
+  | 'ToService(obj meta.Object) (meta.Object, error)';
+
+export type MakefileTrap =
+  | 'release-commits-and-pushes'
+  | 'godeps-network'
+  | 'pre-go-get'
+  | 'manifest-tool-check'
+  | 'docker-manifest'
+  | 'makefile-docker-downloads-upstream'
+  | 'exports-gotoolchain'
+  | 'zips-windows';
+
+/** One row of the era table (ERAS.md as data). Ranges are inclusive tags. */
+export interface Era {
+  /** e.g. "v1.8.1 - v1.14.7" */
+  from: string;
+  to: string | null;
+  shape: ShapeOrNone;
+  conversion: ConversionSignature | null;
+  /** Patched by `patch`/`prepare`. */
+  supported: boolean;
+  /** Built by `build` (module mode, v1.5.0+). */
+  buildable: boolean;
+  /** Where the Go version comes from: go.mod `go` line, plus `.go-version` from v1.11.3. */
+  goSource: 'gopath' | 'go.mod' | 'go.mod+.go-version';
+  linuxArch: string[];
+  traps: MakefileTrap[];
+  base: 'alpine' | 'scratch' | 'distroless-static-debian11-nonroot' | 'distroless-static-debian12-nonroot';
+  user: 'root' | 'nonroot';
+  /** uid:gid the image runs as. */
+  uid: number;
+  capability: 'cap_net_bind_service' | null;
+}
+
+export interface Release {
+  /** `v1.9.3` */
+  version: string;
+  /** the peeled commit of the tag */
+  commit: string;
+  era: Era;
+}
+
+export interface Checkout {
+  dir: string;
+  release: Release;
+  /** true when vc-coredns created the directory (cache or temp) and may reset or remove it */
+  owned: boolean;
+}
+
+export interface PatchResult {
+  file: string;
+  shape: Shape;
+  /** null when nothing was planned (already patched) */
+  strategy: 'ast' | 'text' | null;
+  reason: string;
+  changed: boolean;
+  alreadyPatched: boolean;
+  annotation: string;
+  /** the key already present in the file, or null */
+  foundAnnotation: string | null;
+}
+
+export interface Platform {
+  os: string;
+  arch: string;
+  variant?: string;
+}
+
+export interface Binary {
+  platform: Platform;
+  path: string;
+  sha256: string;
+}
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+  platform?: { os: string; architecture: string; variant?: string };
+}
+
+/** A blob with its bytes; digest and size computed from the bytes. */
+export interface Blob {
+  descriptor: Descriptor;
+  bytes: Uint8Array;
+}
+
+export interface PlatformImage {
+  platform: Platform;
+  config: Blob;
+  layers: Blob[];
+  manifest: Blob;
+}
+
+export interface ImageIndex {
+  manifests: PlatformImage[];
+  index: Blob;
+  /** sha256:... of the index bytes */
+  digest: string;
+}
+
+export interface Published {
+  refs: string[];
+  digest: string | null;
+}
+
+export interface Sink {
+  /** A short description for progress and errors, never carrying credentials. */
+  readonly name: string;
+  write(index: ImageIndex, tag: string, signal?: AbortSignal): Promise<Published>;
+}
