@@ -7,6 +7,6 @@ export default defineConfig({
     hookTimeout: 300_000,
     // Real Go builds and servers: keep the two cores from thrashing.
     maxWorkers: 2,
-    globalSetup: [],
+    globalSetup: ['test/global-setup.ts'],
   },
 });

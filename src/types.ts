@@ -19,7 +19,11 @@ export type MakefileTrap =
   | 'docker-manifest'
   | 'makefile-docker-downloads-upstream'
   | 'exports-gotoolchain'
-  | 'zips-windows';
+  | 'zips-windows'
+  // Added with src/versions/eras.ts (see the definitions there):
+  | 'gh-release-check'
+  | 'curl-check'
+  | 'broken-docker-target';
 
 /** One row of the era table (ERAS.md as data). Ranges are inclusive tags. */
 export interface Era {

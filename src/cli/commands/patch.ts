@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { VcError } from '../../errors.js';
+import {
+  DEFAULT_ANNOTATION,
+  defaultPatchDeps,
+  type PatchDeps,
+  parseAnnotationKey,
+  patchServiceGo,
+  type Strategy,
+  unifiedDiff,
+} from '../../patch/index.js';
+import { writeFileAtomic } from '../../util/fs.js';
+import { type Io, printJson } from '../io.js';
+import { parseChoice } from '../options.js';
+
+export interface PatchOptions {
+  annotation: string;
+  check?: boolean;
+  diff?: boolean;
+  strategy: string;
+  writePatch?: string;
+  json?: boolean;
+}
+
+export async function runPatch(path: string, opts: PatchOptions, io: Io, deps?: PatchDeps): Promise<number> {
+  const key = parseAnnotationKey(opts.annotation);
+  const strategy = parseChoice<Strategy>('--strategy', opts.strategy, ['auto', 'ast', 'text']);
+  const dryRun = Boolean(opts.check || opts.diff || opts.writePatch);
+  const outcome = await patchServiceGo(
+    { path, key, strategy, write: !dryRun },
+    deps ?? (await defaultPatchDeps()),
+  );
+  const { result } = outcome;
+  const diff = unifiedDiff(outcome.original, outcome.patched);
+
+  if (opts.writePatch) await writeFileAtomic(opts.writePatch, diff);
+  if (opts.diff && diff) (opts.json ? io.err : io.out)(diff);
+
+  if (opts.check && !result.alreadyPatched) {
+    throw new VcError(`${result.file} is not patched for ${key}`, {
+      code: 'NOT_PATCHED',
+      hint: `run: vc-coredns patch ${path}${key === DEFAULT_ANNOTATION ? '' : ` --annotation ${key}`}`,
+    });
+  }
+  if (opts.json) {
+    printJson(io, result);
+  } else if (!opts.diff) {
+    const what = result.alreadyPatched
+      ? `already patched for ${result.annotation} (${result.reason})`
+      : opts.check
+        ? 'patched'
+        : opts.writePatch
+          ? `patch written to ${opts.writePatch} (${result.shape}, strategy ${result.strategy})`
+          : `patched for ${result.annotation} (${result.shape}, strategy ${result.strategy}: ${result.reason})`;
+    io.err(`${result.file}: ${what}\n`);
+  }
+  return 0;
+}
+
+export function registerPatch(program: Command, io: Io, exit: (code: number) => void): void {
+  program
+    .command('patch')
+    .description(
+      'patch plugin/kubernetes/object/service.go of a CoreDNS checkout to answer with the super cluster IP',
+    )
+    .argument('<path>', 'a CoreDNS checkout, or its plugin/kubernetes/object/service.go')
+    .option(
+      '--annotation <key>',
+      'the Service annotation that carries the super cluster IP',
+      DEFAULT_ANNOTATION,
+    )
+    .option('--check', 'exit 0 when PATH is patched, 1 when not; never writes')
+    .option('--diff', 'print the patch as a unified diff instead of writing PATH')
+    .option('--strategy <name>', 'auto (syntax tree, text anchors as fallback), ast or text', 'auto')
+    .option('--write-patch <file>', 'write the patch (for git apply) to FILE instead of writing PATH')
+    .option('--json', 'print the result as one JSON document on stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ vc-coredns patch ./coredns
+  $ vc-coredns patch ./coredns --check
+  $ vc-coredns patch ./coredns --diff
+  $ vc-coredns patch ./coredns/plugin/kubernetes/object/service.go --annotation example.com/super-ip --json
+  $ vc-coredns patch ./coredns --write-patch cluster-ip.patch && git -C ./coredns apply ../cluster-ip.patch`,
+    )
+    .action(async (path: string, opts: PatchOptions) => exit(await runPatch(path, opts, io)));
+}

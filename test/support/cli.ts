@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+
+/** The compiled CLI, as users run it (test/global-setup.ts builds it first). */
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function vc(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const r = await execa(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd,
+    env: { NO_COLOR: '1', ...opts.env },
+    reject: false,
+    stripFinalNewline: false,
+  });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** The one JSON document a --json run prints on stdout. */
+export function json<T = Record<string, unknown>>(r: CliResult): T {
+  return JSON.parse(r.stdout) as T;
+}
