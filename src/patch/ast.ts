@@ -51,8 +51,13 @@ const squash = (t: string) => t.replace(/\s+/g, '').replace(/\bany\b/g, 'interfa
 
 /** The name the file gives k8s.io/api/core/v1 (`api` in every CoreDNS release). */
 export function importName(root: Node): string | null {
-  for (const spec of root.descendantsOfType('import_spec')) {
-    if (!spec) continue;
+  // Imports sit at the top level: look there only, not through the whole tree.
+  const specs = root.namedChildren
+    .filter((n) => n?.type === 'import_declaration')
+    .flatMap((d) => d?.namedChildren ?? [])
+    .flatMap((n) => (n?.type === 'import_spec_list' ? n.namedChildren : [n]));
+  for (const spec of specs) {
+    if (spec?.type !== 'import_spec') continue;
     const path = spec.childForFieldName('path');
     if (path?.text.slice(1, -1) !== CORE_V1) continue;
     const name = spec.childForFieldName('name');
@@ -170,11 +175,13 @@ export function findAnchorsInTree(tree: Tree, source: string, key: AnnotationKey
   const eol = eolOf(source);
   const KEY = goStringLiteral(key);
   const functions = root.namedChildren.filter((n): n is Node => n?.type === 'function_declaration');
+  // Only functions that read Spec.ClusterIP can hold an anchor: skip the rest without walking them.
+  const readers = functions.filter((fn) => source.slice(fn.startIndex, fn.endIndex).includes('.Spec.ClusterIP'));
   const seen: string[] = [];
 
   // Dual-stack: the `if len(svc.Spec.ClusterIPs) > 0 { ... } else { ... }` of the conversion function.
   const dual: { node: Node; svc: string; s: string }[] = [];
-  for (const fn of functions) {
+  for (const fn of readers) {
     const svc = serviceVar(fn, api);
     if (svc === null) continue;
     for (const stmt of fn.descendantsOfType('if_statement')) {
@@ -208,7 +215,7 @@ export function findAnchorsInTree(tree: Tree, source: string, key: AnnotationKey
   // Single-stack: `ClusterIP: svc.Spec.ClusterIP` in the conversion function's &Service{...} literal.
   const wanted = singleStackSignatures(api);
   const hits: { value: Node; svc: string }[] = [];
-  for (const fn of functions) {
+  for (const fn of readers) {
     const sig = signature(fn);
     if (/^[Tt]oService\(/.test(sig)) seen.push(sig);
     if (!wanted.includes(sig)) continue;

@@ -1,3 +1,6 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 
 /** gofmt as a value, so planning and verifying stay testable; null when gofmt is not on PATH. */
@@ -24,16 +27,26 @@ export class GoFmtMissing extends Error {
   }
 }
 
-/** The gofmt on PATH, or null when there is none. */
-export async function findGofmt(command = 'gofmt'): Promise<GoFmt | null> {
-  const r = await execa(command, ['-h'], { reject: false });
-  return (r as { code?: string }).code === 'ENOENT' ? null : gofmtAt(command);
+/** The gofmt on PATH, or null when there is none (looked up without starting a process). */
+export async function findGofmt(command = 'gofmt', path = process.env.PATH ?? ''): Promise<GoFmt | null> {
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, command);
+    if (
+      await access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return gofmtAt(candidate);
+  }
+  return null;
 }
 
 const lf = (s: string) => s.replace(/\r\n/g, '\n');
 
 /** gofmt-clean, with CRLF compared as LF. */
 export async function isGofmtClean(gofmt: GoFmt, source: string): Promise<boolean> {
+  if (source === '') return true;
   const r = await gofmt.format(lf(source));
   return r.ok && r.output === lf(source);
 }
