@@ -176,7 +176,9 @@ export function findAnchorsInTree(tree: Tree, source: string, key: AnnotationKey
   const KEY = goStringLiteral(key);
   const functions = root.namedChildren.filter((n): n is Node => n?.type === 'function_declaration');
   // Only functions that read Spec.ClusterIP can hold an anchor: skip the rest without walking them.
-  const readers = functions.filter((fn) => source.slice(fn.startIndex, fn.endIndex).includes('.Spec.ClusterIP'));
+  const readers = functions.filter((fn) =>
+    source.slice(fn.startIndex, fn.endIndex).includes('.Spec.ClusterIP'),
+  );
   const seen: string[] = [];
 
   // Dual-stack: the `if len(svc.Spec.ClusterIPs) > 0 { ... } else { ... }` of the conversion function.
