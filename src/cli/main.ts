@@ -3,6 +3,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isVcError, VcError } from '../errors.js';
+import { registerManifest } from './commands/manifest.js';
 import { registerPatch } from './commands/patch.js';
 import { type Io, printError, processIo } from './io.js';
 
@@ -36,6 +37,7 @@ Examples:
   $ vc-coredns patch ./coredns --diff`,
     );
   registerPatch(program, io, exit);
+  registerManifest(program, io, exit);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   return program;
 }

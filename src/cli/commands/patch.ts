@@ -24,6 +24,8 @@ export interface PatchOptions {
 
 export async function runPatch(path: string, opts: PatchOptions, io: Io, deps?: PatchDeps): Promise<number> {
   const key = parseAnnotationKey(opts.annotation);
+  // Loaded here, not at start-up: other commands need neither the grammar nor gofmt.
+  const { defaultPatchDeps, patchServiceGo, unifiedDiff } = await import('../../patch/index.js');
   const strategy = parseChoice<Strategy>('--strategy', opts.strategy, ['auto', 'ast', 'text']);
   const dryRun = Boolean(opts.check || opts.diff || opts.writePatch);
   const outcome = await patchServiceGo(
