@@ -77,7 +77,7 @@ describe('vc-coredns manifest', () => {
   it('adapts to CoreDNS before v1.5.0 (no ready plugin) and takes the flags', async () => {
     const objs = await manifest([
       '--image',
-      '127.0.0.1:5000/coredns:v1.4.0@sha256:' + 'a'.repeat(64),
+      `127.0.0.1:5000/coredns:v1.4.0@sha256:${'a'.repeat(64)}`,
       '--replicas',
       '1',
       '--cluster-domain',

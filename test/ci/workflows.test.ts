@@ -1,0 +1,49 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const validator = join(ROOT, 'node_modules/.bin/action-validator');
+const validate = (file: string) => execa(validator, [file], { reject: false, cwd: ROOT });
+
+describe('GitHub workflows', () => {
+  it.each(['ci.yml', 'images.yml'])('%s passes the workflow linter', async (name) => {
+    const r = await validate(join(ROOT, '.github/workflows', name));
+    expect(r.exitCode, `${r.stdout}${r.stderr}`).toBe(0);
+  });
+
+  it('the linter does catch a broken workflow', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vc-wf-'));
+    try {
+      const file = join(dir, 'bad.yml');
+      await writeFile(file, 'name: bad\non: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n');
+      expect((await validate(file)).exitCode).not.toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ci runs the test script on Node 20, 22 and 24 in Debian bookworm', async () => {
+    const wf = parse(await readFile(join(ROOT, '.github/workflows/ci.yml'), 'utf8'));
+    expect(wf.jobs.test.strategy.matrix.node).toEqual([20, 22, 24]);
+    expect(wf.jobs.test.container.image).toBe('debian:bookworm');
+    expect(wf.jobs.test.steps.map((s: { run?: string }) => s.run)).toContain('bash scripts/test.sh');
+  });
+
+  it('images builds a matrix from `vc-coredns matrix --format github` and pushes to ghcr.io', async () => {
+    const wf = parse(await readFile(join(ROOT, '.github/workflows/images.yml'), 'utf8'));
+    expect(wf.on.schedule).toHaveLength(1);
+    expect(wf.on).toHaveProperty('workflow_dispatch');
+    const matrixStep = wf.jobs.matrix.steps.find((s: { id?: string }) => s.id === 'matrix');
+    expect(matrixStep.run).toContain('matrix --range "$RANGE" --format github');
+    expect(wf.jobs.image.strategy.matrix).toBe('${{ fromJSON(needs.matrix.outputs.matrix) }}');
+    expect(wf.jobs.image.permissions.packages).toBe('write');
+    const build = wf.jobs.image.steps.find((s: { run?: string }) => s.run?.includes(' build'));
+    expect(build.run).toContain('--push "ghcr.io/${{ github.repository_owner }}/coredns"');
+    expect(build.env.VC_COREDNS_REGISTRY_PASSWORD).toBe('${{ secrets.GITHUB_TOKEN }}');
+  });
+});
