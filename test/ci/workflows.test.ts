@@ -42,7 +42,7 @@ describe('GitHub workflows', () => {
     expect(matrixStep.run).toContain('matrix --range "$RANGE" --format github');
     expect(wf.jobs.image.strategy.matrix).toBe('${{ fromJSON(needs.matrix.outputs.matrix) }}');
     expect(wf.jobs.image.permissions.packages).toBe('write');
-    const build = wf.jobs.image.steps.find((s: { run?: string }) => s.run?.includes(' build'));
+    const build = wf.jobs.image.steps.find((s: { run?: string }) => s.run?.includes('main.js build'));
     expect(build.run).toContain('--push "ghcr.io/${{ github.repository_owner }}/coredns"');
     expect(build.env.VC_COREDNS_REGISTRY_PASSWORD).toBe('${{ secrets.GITHUB_TOKEN }}');
   });
