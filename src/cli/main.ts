@@ -4,7 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isVcError, VcError } from '../errors.js';
 import { registerManifest } from './commands/manifest.js';
+import { registerMatrix } from './commands/matrix.js';
 import { registerPatch } from './commands/patch.js';
+import { registerPrepare } from './commands/prepare.js';
+import type { CommandEnv } from './commands/shared.js';
+import { registerVersions } from './commands/versions.js';
 import { type Io, printError, processIo } from './io.js';
 
 function packageVersion(): string {
@@ -18,15 +22,21 @@ class Exit {
   constructor(readonly code: number) {}
 }
 
-export function buildProgram(io: Io): Command {
+export function buildProgram(io: Io, signal: AbortSignal): Command {
   const program = new Command('vc-coredns');
-  const exit = (code: number) => {
-    throw new Exit(code);
+  const env: CommandEnv = {
+    io,
+    signal,
+    exit: (code: number) => {
+      throw new Exit(code);
+    },
   };
   program
     .description('Patched CoreDNS images for Kubernetes VirtualCluster tenants, for every CoreDNS release')
     .version(packageVersion(), '-V, --version')
-    .option('--debug', 'show stack traces for expected failures')
+    .option('--debug', 'show stack traces for expected failures (anywhere on the command line)')
+    // `build --version v1.9.3` is the subcommand's option, not the program's -V/--version.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
@@ -34,23 +44,44 @@ export function buildProgram(io: Io): Command {
       'after',
       `
 Examples:
-  $ vc-coredns patch ./coredns --diff`,
+  $ vc-coredns build --version v1.9.3 --push ghcr.io/acme/coredns
+  $ vc-coredns build --kubernetes 1.30 --platforms linux/amd64,linux/arm64,linux/arm/v7
+  $ vc-coredns versions --range '>=1.8.0'
+  $ vc-coredns prepare --version v1.12.0 --dir ./coredns
+  $ vc-coredns patch ./coredns --diff
+  $ vc-coredns matrix --range '>=1.10.0' --format github
+  $ vc-coredns verify ghcr.io/acme/coredns:v1.9.3
+  $ vc-coredns manifest --image ghcr.io/acme/coredns:v1.9.3 | kubectl apply -f -`,
     );
-  registerPatch(program, io, exit);
-  registerManifest(program, io, exit);
+  registerVersions(program, env);
+  registerPatch(program, env);
+  registerPrepare(program, env);
+  registerMatrix(program, env);
+  registerManifest(program, env);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   return program;
 }
 
 /** Runs the CLI and returns the exit code; the only place that turns errors into exit codes. */
-export async function run(argv: string[], io: Io = processIo): Promise<number> {
+export async function run(
+  argv: string[],
+  io: Io = processIo,
+  signal = new AbortController().signal,
+): Promise<number> {
   const json = argv.includes('--json');
   const debug = argv.includes('--debug');
   try {
-    await buildProgram(io).parseAsync(argv, { from: 'user' });
+    await buildProgram(io, signal).parseAsync(
+      argv.filter((a) => a !== '--debug'),
+      { from: 'user' },
+    );
     return 0;
   } catch (e) {
     if (e instanceof Exit) return e.code;
+    if (signal.aborted) {
+      io.err('error: interrupted; stopped every process it started and removed partial output\n');
+      return 130;
+    }
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return 0; // --help, --version
       // commander has printed its message already
@@ -85,6 +116,14 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
-  const code = await run(process.argv.slice(2));
-  process.exitCode = code;
+  // One AbortSignal from SIGINT/SIGTERM down to git, make, fetch and dockerode; a second Ctrl-C exits at once.
+  const controller = new AbortController();
+  const stop = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nstopping (Ctrl-C again to exit at once)...\n');
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.exitCode = await run(process.argv.slice(2), processIo, controller.signal);
 }

@@ -3,6 +3,7 @@ import { badInput } from '../../errors.js';
 import { tenantManifest, versionFromImage } from '../../kube/manifest.js';
 import type { Io } from '../io.js';
 import { parsePositiveInt } from '../options.js';
+import type { CommandEnv } from './shared.js';
 
 export interface ManifestCliOptions {
   image: string;
@@ -28,7 +29,7 @@ export function runManifest(opts: ManifestCliOptions, io: Io): number {
   return 0;
 }
 
-export function registerManifest(program: Command, io: Io, exit: (code: number) => void): void {
+export function registerManifest(program: Command, env: CommandEnv): void {
   program
     .command('manifest')
     .description('print the YAML that runs the patched CoreDNS in a tenant cluster as kube-system/kube-dns')
@@ -43,5 +44,5 @@ Examples:
   $ vc-coredns manifest --image ghcr.io/acme/coredns:v1.9.3 | kubectl --kubeconfig vc-1.kubeconfig apply -f -
   $ vc-coredns manifest --image 127.0.0.1:5000/coredns:v1.12.0 --replicas 1 > coredns.yaml`,
     )
-    .action((opts: ManifestCliOptions) => exit(runManifest(opts, io)));
+    .action((opts: ManifestCliOptions) => env.exit(runManifest(opts, env.io)));
 }

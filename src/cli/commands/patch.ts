@@ -12,6 +12,7 @@ import {
 import { writeFileAtomic } from '../../util/fs.js';
 import { type Io, printJson } from '../io.js';
 import { parseChoice } from '../options.js';
+import type { CommandEnv } from './shared.js';
 
 export interface PatchOptions {
   annotation: string;
@@ -59,7 +60,7 @@ export async function runPatch(path: string, opts: PatchOptions, io: Io, deps?: 
   return 0;
 }
 
-export function registerPatch(program: Command, io: Io, exit: (code: number) => void): void {
+export function registerPatch(program: Command, env: CommandEnv): void {
   program
     .command('patch')
     .description(
@@ -86,5 +87,5 @@ Examples:
   $ vc-coredns patch ./coredns/plugin/kubernetes/object/service.go --annotation example.com/super-ip --json
   $ vc-coredns patch ./coredns --write-patch cluster-ip.patch && git -C ./coredns apply ../cluster-ip.patch`,
     )
-    .action(async (path: string, opts: PatchOptions) => exit(await runPatch(path, opts, io)));
+    .action(async (path: string, opts: PatchOptions) => env.exit(await runPatch(path, opts, env.io)));
 }
