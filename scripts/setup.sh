@@ -18,6 +18,10 @@ have openssl || need_apt+=(openssl)
 have git || need_apt+=(git)
 have make || need_apt+=(make)
 [ -x /usr/bin/dockerd ] || need_apt+=(docker.io)
+have umoci || need_apt+=(umoci)
+have getcap || need_apt+=(libcap2-bin)
+have python3 || need_apt+=(python3)
+have tar || need_apt+=(tar)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   src=/etc/apt/sources.list.d/debian.sources

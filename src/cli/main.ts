@@ -3,6 +3,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isVcError, VcError } from '../errors.js';
+import { registerBuild } from './commands/build.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerMatrix } from './commands/matrix.js';
 import { registerPatch } from './commands/patch.js';
@@ -56,6 +57,7 @@ Examples:
   registerVersions(program, env);
   registerPatch(program, env);
   registerPrepare(program, env);
+  registerBuild(program, env);
   registerMatrix(program, env);
   registerManifest(program, env);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });

@@ -40,10 +40,13 @@ describe('GitHub workflows', () => {
     expect(wf.on).toHaveProperty('workflow_dispatch');
     const matrixStep = wf.jobs.matrix.steps.find((s: { id?: string }) => s.id === 'matrix');
     expect(matrixStep.run).toContain('matrix --range "$RANGE" --format github');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not JS templates
     expect(wf.jobs.image.strategy.matrix).toBe('${{ fromJSON(needs.matrix.outputs.matrix) }}');
     expect(wf.jobs.image.permissions.packages).toBe('write');
     const build = wf.jobs.image.steps.find((s: { run?: string }) => s.run?.includes('main.js build'));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not JS templates
     expect(build.run).toContain('--push "ghcr.io/${{ github.repository_owner }}/coredns"');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not JS templates
     expect(build.env.VC_COREDNS_REGISTRY_PASSWORD).toBe('${{ secrets.GITHUB_TOKEN }}');
   });
 });

@@ -17,6 +17,7 @@ async function manifest(args: string[]): Promise<Obj[]> {
   return docs.map((d) => d.toJS() as Obj).filter(Boolean);
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML is checked field by field below
 const byKind = (objs: Obj[], kind: string) => objs.find((o) => o.kind === kind) as Obj & Record<string, any>;
 
 describe('vc-coredns manifest', () => {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { resolveReleases } from '../../pipeline.js';
 import { resolveRepoUrl } from '../../source/url.js';
 import {
   DEFAULT_PLATFORMS,
@@ -22,6 +21,7 @@ interface MatrixOptions {
 }
 
 export async function runMatrix(opts: MatrixOptions, env: CommandEnv): Promise<number> {
+  const { resolveReleases } = await import('../../pipeline.js');
   const format = parseChoice('--format', opts.format, ['github', 'json'] as const);
   const url = resolveRepoUrl(opts.repo, env.io.env);
   const table = opts.kubernetesMap ? await loadKubernetesMap(opts.kubernetesMap) : undefined;

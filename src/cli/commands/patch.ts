@@ -1,14 +1,7 @@
 import type { Command } from 'commander';
 import { VcError } from '../../errors.js';
-import {
-  DEFAULT_ANNOTATION,
-  defaultPatchDeps,
-  type PatchDeps,
-  parseAnnotationKey,
-  patchServiceGo,
-  type Strategy,
-  unifiedDiff,
-} from '../../patch/index.js';
+import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../patch/annotation-key.js';
+import type { PatchDeps, Strategy } from '../../patch/index.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { type Io, printJson } from '../io.js';
 import { parseChoice } from '../options.js';

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../patch/annotation-key.js';
-import { prepare } from '../../pipeline.js';
 import { resolveRepoUrl } from '../../source/url.js';
 import { makeContext } from '../context.js';
 import { printJson } from '../io.js';
@@ -16,6 +15,7 @@ interface PrepareOptions {
 }
 
 export async function runPrepare(opts: PrepareOptions, env: CommandEnv): Promise<number> {
+  const { prepare } = await import('../../pipeline.js');
   const key = parseAnnotationKey(opts.annotation);
   const url = resolveRepoUrl(opts.repo, env.io.env);
   const ctx = makeContext(env.io, opts, env.signal);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { listVersions } from '../../pipeline.js';
 import { resolveRepoUrl } from '../../source/url.js';
 import { makeContext } from '../context.js';
 import { type Io, printJson } from '../io.js';
@@ -25,6 +24,7 @@ function table(rows: string[][]): string {
 }
 
 export async function runVersions(opts: VersionsOptions, io: Io, signal: AbortSignal): Promise<number> {
+  const { listVersions } = await import('../../pipeline.js');
   const url = resolveRepoUrl(opts.repo, io.env);
   const ctx = makeContext(io, opts, signal);
   try {

@@ -1,0 +1,131 @@
+// The make command lines and the environment of a build (ERAS.md section 2, DESIGN.md "The pipeline").
+// Pure: values in, argv and env out.
+import { delimiter, dirname } from 'node:path';
+import type { Platform } from '../types.js';
+import { goEnvFor } from '../versions/index.js';
+import { satisfiesGoMinimum } from './go-version.js';
+
+export interface CommandContext {
+  go: { path: string; version: string };
+  goToolchain: 'local' | 'auto';
+  /** first 7 hex of the tag commit */
+  gitCommit: string;
+  sourceDateEpoch: number;
+  env: Record<string, string | undefined>;
+  /** GOTMPDIR for go's work dirs, removed by the caller after the build (go leaves them when interrupted) */
+  goTmpDir?: string;
+}
+
+export interface Command {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** `build/linux/arm/v7/coredns`: where the per-arch rule writes, relative to the checkout. */
+export function binaryPath(p: Platform): string {
+  return ['build', p.os, p.arch, ...(p.variant ? [p.variant] : []), 'coredns'].join('/');
+}
+
+function appendFlags(existing: string | undefined, flags: string[]): string {
+  const have = (existing ?? '').split(/\s+/).filter((f) => f !== '');
+  const names = new Set(have.map((f) => f.replace(/=.*$/, '')));
+  for (const f of flags) if (!names.has(f.replace(/=.*$/, ''))) have.push(f);
+  return have.join(' ');
+}
+
+/**
+ * The build environment: the caller's, plus CGO_ENABLED=0, `-trimpath -buildvcs=false` appended to
+ * GOFLAGS, SOURCE_DATE_EPOCH, the chosen Go first on PATH (GOROOT dropped: that Go finds its own), and
+ * GOTOOLCHAIN=local unless 'auto'. GOCACHE/GOMODCACHE stay as set (or Go's shared defaults).
+ */
+export function buildEnv(ctx: CommandContext): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined && k !== 'GOROOT') env[k] = v;
+  env.CGO_ENABLED = '0';
+  // -buildvcs exists from Go 1.18; older Go refuses GOFLAGS it does not know.
+  const flags = satisfiesGoMinimum(ctx.go.version, '1.18') ? ['-trimpath', '-buildvcs=false'] : ['-trimpath'];
+  env.GOFLAGS = appendFlags(ctx.env.GOFLAGS, flags);
+  env.SOURCE_DATE_EPOCH = String(ctx.sourceDateEpoch);
+  env.PATH = [dirname(ctx.go.path), ...(ctx.env.PATH ? [ctx.env.PATH] : [])].join(delimiter);
+  env.GOTOOLCHAIN = ctx.goToolchain === 'local' ? 'local' : 'auto';
+  if (ctx.goTmpDir !== undefined) env.GOTMPDIR = ctx.goTmpDir;
+  return env;
+}
+
+function commonVars(ctx: CommandContext): string[] {
+  const vars = [`GITCOMMIT=${ctx.gitCommit}`];
+  // v1.11.3+ Makefiles `export GOTOOLCHAIN = go$(GOLANG_VERSION)`: only the command line overrides it.
+  if (ctx.goToolchain === 'local') vars.push('GOTOOLCHAIN=local');
+  return vars;
+}
+
+/** `make coredns BINARY=build/linux/<arch>[/<variant>]/coredns SYSTEM="GOOS=linux GOARCH=<arch> [GOARM=7]" ...` */
+export function perArchCommand(platform: Platform, ctx: CommandContext): Command {
+  const g = goEnvFor(platform);
+  const system = [`GOOS=${g.GOOS}`, `GOARCH=${g.GOARCH}`, ...(g.GOARM ? [`GOARM=${g.GOARM}`] : [])].join(' ');
+  return {
+    file: 'make',
+    args: [
+      'coredns',
+      `BINARY=${binaryPath(platform)}`,
+      `SYSTEM=${system}`,
+      'CHECKS=',
+      'BUILDOPTS=',
+      ...commonVars(ctx),
+    ],
+    env: buildEnv(ctx),
+  };
+}
+
+/**
+ * `make -f Makefile.release build LINUX_ARCH="<arches>"`: upstream's target, which also builds darwin
+ * and windows. DOCKER is set because v1.2.0-v1.8.0 refuse to parse without it (only docker targets use it).
+ */
+export function releaseCommand(platforms: Platform[], ctx: CommandContext): Command {
+  const arches = [...new Set(platforms.map((p) => p.arch))];
+  const env = buildEnv(ctx);
+  // Makefile.release passes only GOOS/GOARCH; linux/arm/v7 is Go's cross-compiling default, made explicit.
+  const arm = platforms.find((p) => p.arch === 'arm');
+  if (arm) env.GOARM = goEnvFor(arm).GOARM ?? '7';
+  return {
+    file: 'make',
+    args: [
+      '-f',
+      'Makefile.release',
+      'build',
+      `LINUX_ARCH=${arches.join(' ')}`,
+      'DOCKER=vc-coredns',
+      ...commonVars(ctx),
+    ],
+    env,
+  };
+}
+
+function shellQuote(s: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  return `"${s.replace(/(["\\$`])/g, '\\$1')}"`;
+}
+
+function quoteArg(arg: string): string {
+  const eq = arg.indexOf('=');
+  if (eq > 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(arg.slice(0, eq))) {
+    const value = arg.slice(eq + 1);
+    return `${arg.slice(0, eq)}=${value === '' ? '""' : shellQuote(value)}`;
+  }
+  return shellQuote(arg);
+}
+
+/**
+ * The command as a shell line someone can paste to run it again: `cd DIR && env VAR=... make ...`,
+ * naming only the variables the build sets (PATH as `<go bin>:$PATH`).
+ */
+export function formatCommand(cmd: Command, cwd: string, ctx: CommandContext): string {
+  const shown: string[] = [];
+  for (const k of ['CGO_ENABLED', 'GOFLAGS', 'GOARM', 'GOTOOLCHAIN', 'SOURCE_DATE_EPOCH']) {
+    const v = cmd.env[k];
+    if (v !== undefined && v !== ctx.env[k]) shown.push(quoteArg(`${k}=${v}`));
+  }
+  shown.push(`PATH=${shellQuote(dirname(ctx.go.path))}:"$PATH"`);
+  return `cd ${shellQuote(cwd)} && env ${shown.join(' ')} ${[cmd.file, ...cmd.args].map(quoteArg).join(' ')}`;
+}

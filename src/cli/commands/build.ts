@@ -1,0 +1,237 @@
+import type { Command } from 'commander';
+import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../patch/annotation-key.js';
+import type { BuildSummary } from '../../pipeline.js';
+import { DEFAULT_PLATFORMS } from '../../versions/platforms.js';
+import { makeContext } from '../context.js';
+import { printJson } from '../io.js';
+import { parseChoice, parsePositiveInt } from '../options.js';
+import { lineReporter, type Reporter } from '../progress.js';
+import type { CommandEnv } from './shared.js';
+
+export interface BuildCliOptions {
+  version?: string;
+  kubernetes?: string;
+  kubernetesMap?: string;
+  repo?: string;
+  source?: string;
+  platforms?: string;
+  push: string[];
+  output: string[];
+  load?: boolean;
+  base?: string;
+  jobs?: string;
+  force?: boolean;
+  json?: boolean;
+  annotation: string;
+  go?: string;
+  goToolchain: string;
+  releaseMakefile?: boolean;
+  insecure?: boolean;
+  tagSuffix: string;
+  alsoTag: string[];
+  quiet?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** A reporter that starts as plain lines and becomes a TTY task list once the versions are known. */
+function switchingReporter(initial: Reporter): Reporter & { use(r: Reporter): void } {
+  let current = initial;
+  return {
+    use(r) {
+      current.close();
+      current = r;
+    },
+    stage: (...a) => current.stage(...a),
+    platform: (...a) => current.platform(...a),
+    finish: (...a) => current.finish(...a),
+    info: (m) => current.info(m),
+    warn: (m) => current.warn(m),
+    close: () => current.close(),
+  };
+}
+
+function printSummary(summary: BuildSummary, env: CommandEnv): void {
+  for (const b of summary.builds) {
+    for (const r of b.refs) env.io.out(`${r}\n`);
+  }
+  const built = summary.builds.filter((b) => !b.skipped).map((b) => b.version);
+  const skipped = summary.builds.filter((b) => b.skipped).map((b) => b.version);
+  const parts = [
+    built.length ? `built ${built.join(', ')}` : '',
+    skipped.length ? `skipped ${skipped.join(', ')} (current)` : '',
+    summary.failed.length ? `failed ${summary.failed.map((f) => f.version).join(', ')}` : '',
+  ].filter(Boolean);
+  env.io.err(`${parts.join('; ') || 'nothing to do'}\n`);
+  for (const f of summary.failed) {
+    const [message, ...hint] = f.error.split('\n');
+    env.io.err(`error: ${f.version}: ${message}\n`);
+    if (hint.length) env.io.err(`hint: ${hint.join('\n')}\n`);
+  }
+}
+
+export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<number> {
+  const { io } = env;
+  const { badInput } = await import('../../errors.js');
+  if (opts.version === undefined && opts.kubernetes === undefined) {
+    throw badInput(
+      'build needs --version or --kubernetes',
+      'BAD_FLAG',
+      'e.g. --version v1.9.3, --version ">=1.8.0 <1.10", --version latest or --kubernetes 1.30',
+    );
+  }
+  if (opts.repo !== undefined && opts.source !== undefined) {
+    throw badInput(
+      '--repo and --source exclude each other',
+      'BAD_FLAG',
+      '--source builds a local tree, --repo clones a tag',
+    );
+  }
+  const key = parseAnnotationKey(opts.annotation);
+  const goToolchain = parseChoice('--go-toolchain', opts.goToolchain, ['local', 'auto'] as const);
+  const jobs = opts.jobs === undefined ? 0 : parsePositiveInt('--jobs', opts.jobs);
+  // Heavy modules load only for build.
+  const [
+    { build },
+    { parseOutputs },
+    { resolveRepoUrl },
+    { loadKubernetesMap },
+    { RegistryClient },
+    { dockerCredentials },
+  ] = await Promise.all([
+    import('../../pipeline.js'),
+    import('../../publish/outputs.js'),
+    import('../../source/url.js'),
+    import('../../versions/load-kubernetes-map.js'),
+    import('../../registry/client.js'),
+    import('../../registry/credentials.js'),
+  ]);
+  const outputs = parseOutputs(
+    { output: opts.output, push: opts.push, load: Boolean(opts.load) },
+    process.cwd(),
+  );
+  const repoUrl = opts.source === undefined ? resolveRepoUrl(opts.repo, io.env) : '';
+  const table = opts.kubernetesMap ? await loadKubernetesMap(opts.kubernetesMap) : undefined;
+
+  const plain = lineReporter(io, { quiet: Boolean(opts.quiet) });
+  const reporter = switchingReporter(plain);
+  const ctx = makeContext(io, opts, env.signal, reporter);
+  const tty = io.isTTY && !io.env.CI && !opts.quiet && !opts.json;
+  if (tty) {
+    ctx.onResolved = (versions) => {
+      void import('../tty-progress.js').then(({ ttyReporter }) => reporter.use(ttyReporter(io, versions)));
+    };
+  }
+  let registry: InstanceType<typeof RegistryClient> | undefined;
+  // dockerode (DOCKER_HOST respected) only when --load asks for the daemon.
+  const Dockerode = outputs.some((o) => o.kind === 'daemon')
+    ? (await import('dockerode')).default
+    : undefined;
+  const pushRegistries = outputs.flatMap((o) => (o.kind === 'registry' ? [o.ref.registry] : []));
+  try {
+    const summary = await build(
+      {
+        selection: {
+          ...(opts.version !== undefined ? { spec: opts.version } : {}),
+          ...(opts.kubernetes !== undefined ? { kubernetes: opts.kubernetes } : {}),
+          ...(table ? { kubernetesTable: table } : {}),
+          buildable: true,
+        },
+        repoUrl,
+        ...(opts.source !== undefined ? { source: opts.source } : {}),
+        ...(opts.platforms !== undefined ? { platforms: opts.platforms } : {}),
+        outputs,
+        key,
+        ...(opts.base !== undefined ? { base: opts.base } : {}),
+        jobs,
+        force: Boolean(opts.force),
+        ...(opts.go !== undefined ? { goPath: opts.go } : {}),
+        goToolchain,
+        releaseMakefile: Boolean(opts.releaseMakefile),
+        insecure: Boolean(opts.insecure),
+        tagSuffix: opts.tagSuffix,
+        alsoTag: opts.alsoTag,
+      },
+      {
+        registry: () => {
+          registry ??= new RegistryClient({
+            credentials: dockerCredentials({ env: io.env, envRegistries: pushRegistries }),
+            insecure: Boolean(opts.insecure),
+            log: (l) => reporter.info(l),
+          });
+          return registry;
+        },
+        docker: () => {
+          if (!Dockerode) throw new Error('the Docker daemon was not requested');
+          return new Dockerode();
+        },
+      },
+      ctx,
+    );
+    reporter.close();
+    if (opts.json) printJson(io, summary);
+    else printSummary(summary, env);
+    return summary.failed.length > 0 ? 1 : 0;
+  } finally {
+    reporter.close();
+  }
+}
+
+export function registerBuild(program: Command, env: CommandEnv): void {
+  program
+    .command('build')
+    .description('clone, patch and build CoreDNS, and write multi-arch images (or binaries)')
+    .option('--version <spec>', "a CoreDNS version (v1.9.3), a semver range ('>=1.8.0 <1.10') or latest")
+    .option(
+      '--kubernetes <list>',
+      'the CoreDNS that kubeadm ships with these Kubernetes releases: 1.30,1.31.2',
+    )
+    .option('--kubernetes-map <file>', 'JSON that adds or overrides Kubernetes -> CoreDNS entries')
+    .option('--repo <url>', 'CoreDNS git repository: URL or local path (default: $VC_COREDNS_REPO or GitHub)')
+    .option('--source <dir>', 'build this local CoreDNS tree (copied, never modified) as --version')
+    .option('--platforms <list>', `platforms to build (default ${DEFAULT_PLATFORMS})`)
+    .option('--push <ref>', 'push the image index to a registry, e.g. ghcr.io/acme/coredns', collect, [])
+    .option(
+      '--output <type:path>',
+      'oci:DIR (default ./dist/oci), docker-archive:FILE or binaries:DIR',
+      collect,
+      [],
+    )
+    .option('--load', "load the host platform's image into the Docker daemon as coredns:<tag>")
+    .option('--base <ref>', 'base image to put CoreDNS on (default: a built-in minimal layer)')
+    .option('--jobs <n>', 'platforms built at once (default: CPU count)')
+    .option('--force', 'rebuild even when the target already has this build')
+    .option(
+      '--annotation <key>',
+      'the Service annotation that carries the super cluster IP',
+      DEFAULT_ANNOTATION,
+    )
+    .option('--go <path>', 'the go to build with (default: the first on PATH)')
+    .option(
+      '--go-toolchain <mode>',
+      "local (never download a Go) or auto (let Go download go.mod's toolchain)",
+      'local',
+    )
+    .option(
+      '--release-makefile',
+      "build with upstream's `make -f Makefile.release build` (also darwin/windows)",
+    )
+    .option('--insecure', 'plain http to registries that are not on loopback')
+    .option('--tag-suffix <suffix>', 'appended to every version tag, e.g. -vc1', '')
+    .option('--also-tag <tag>', 'another tag for the newest version built, e.g. latest', collect, [])
+    .option('--json', 'print one JSON document on stdout')
+    .option('--quiet', 'no progress on stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ vc-coredns build --version v1.9.3 --push ghcr.io/acme/coredns
+  $ vc-coredns build --version '>=1.11.0' --platforms linux/amd64,linux/arm64,linux/arm/v7 --push 127.0.0.1:5000/coredns
+  $ vc-coredns build --kubernetes 1.30 --output oci:./dist/oci
+  $ vc-coredns build --version v1.12.0 --output docker-archive:coredns.tar --platforms linux/amd64
+  $ vc-coredns build --version v1.9.3 --output binaries:./bin
+  $ vc-coredns build --version v1.9.3 --load && docker run --rm coredns:v1.9.3 -version
+  $ vc-coredns build --repo file:///srv/coredns.git --version latest --also-tag latest --push registry.local/coredns`,
+    )
+    .action(async (opts: BuildCliOptions) => env.exit(await runBuild(opts, env)));
+}

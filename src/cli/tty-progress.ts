@@ -1,0 +1,123 @@
+import {
+  type DefaultRenderer,
+  Listr,
+  type ListrTaskWrapper,
+  PRESET_TIMER,
+  type SimpleRenderer,
+} from 'listr2';
+import { redact } from '../errors.js';
+import type { Io } from './io.js';
+import type { Reporter, Stage } from './progress.js';
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(e: Error): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+const STAGE_TITLE: Record<Stage, string> = {
+  resolve: 'resolving',
+  'skip-check': 'checking the target',
+  checkout: 'checking out',
+  patch: 'patching',
+  build: 'building',
+  assemble: 'assembling',
+  publish: 'publishing',
+};
+
+/**
+ * A task list on a TTY (listr2): one task per version showing its stage, with a line per platform.
+ * Versions are known before the work starts; events from the pipeline drive the tasks.
+ */
+export function ttyReporter(io: Io, versions: string[]): Reporter & { done: Promise<void> } {
+  const finished = new Map(versions.map((v) => [v, deferred()]));
+  const tasks = new Map<string, ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>>();
+  const platforms = new Map<string, Map<string, string>>();
+  const pendingTitle = new Map<string, string>();
+  const notes: string[] = [];
+
+  const show = (version: string) => {
+    const t = tasks.get(version);
+    const lines = [...(platforms.get(version)?.entries() ?? [])].map(([p, s]) => `${p}: ${s}`);
+    if (t) t.output = lines.join('\n');
+  };
+  const title = (version: string, text: string) => {
+    const t = tasks.get(version);
+    if (t) t.title = `${version}: ${text}`;
+    else pendingTitle.set(version, `${version}: ${text}`);
+  };
+
+  const list = new Listr(
+    versions.map((version) => ({
+      title: version,
+      rendererOptions: { outputBar: Number.POSITIVE_INFINITY, persistentOutput: true },
+      task: async (
+        _: unknown,
+        task: ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>,
+      ) => {
+        tasks.set(version, task);
+        const t = pendingTitle.get(version);
+        if (t) task.title = t;
+        show(version);
+        await finished.get(version)?.promise;
+      },
+    })),
+    {
+      concurrent: false,
+      exitOnError: false,
+      renderer: 'default',
+      rendererOptions: { timer: PRESET_TIMER },
+    },
+  );
+  // listr2 renders on the process's stderr; our Io is only for the plain reporter and tests.
+  void io;
+  const done = list.run().then(
+    () => {},
+    () => {},
+  );
+
+  return {
+    done,
+    stage(version, stage, detail) {
+      title(version, `${STAGE_TITLE[stage]}${detail ? ` ${redact(detail)}` : ''}`);
+    },
+    platform(version, platform, state, detail) {
+      const m = platforms.get(version) ?? new Map<string, string>();
+      platforms.set(version, m);
+      m.set(platform, state === 'start' ? 'building' : `${state}${detail ? ` (${detail})` : ''}`);
+      show(version);
+    },
+    finish(version, outcome, detail) {
+      const d = finished.get(version);
+      if (!d) return;
+      if (outcome === 'failed') {
+        title(version, 'failed');
+        d.reject(new Error(redact(detail ?? 'failed')));
+      } else {
+        const t = tasks.get(version);
+        if (outcome === 'skipped') t?.skip(`${version}: skipped${detail ? ` (${detail})` : ''}`);
+        else title(version, `${outcome}${detail ? ` ${redact(detail)}` : ''}`);
+        d.resolve();
+      }
+    },
+    info() {},
+    warn(message) {
+      notes.push(message);
+    },
+    close() {
+      for (const d of finished.values()) d.resolve();
+      for (const n of notes) io.err(`warning: ${redact(n)}\n`);
+    },
+  };
+}

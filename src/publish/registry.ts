@@ -1,0 +1,102 @@
+import { badInput, VcError } from '../errors.js';
+import type { RegistryClient } from '../registry/client.js';
+import { type ImageRef, parseRef, repoName } from '../registry/ref.js';
+import type { Blob, ImageIndex, Published, Sink } from '../types.js';
+
+export interface RegistrySinkOptions {
+  /** A repository of the same registry to mount blobs from instead of uploading them. */
+  mountFrom?: string;
+  /** Blob uploads at a time (default 3). */
+  concurrency?: number;
+}
+
+const TAG = /^[\w][\w.-]{0,127}$/;
+
+/** Runs fn on every item, at most `limit` at once; the first failure stops the rest. */
+async function forEachLimit<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T, signal: AbortSignal) => Promise<unknown>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const stop = new AbortController();
+  const inner = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length && !failure) {
+      const item = items[next++] as T;
+      try {
+        await fn(item, inner);
+      } catch (e) {
+        if (!failure) failure = { error: e };
+        stop.abort();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.error;
+}
+
+/**
+ * A sink that pushes an image index to a registry: every blob once (what the repository has is
+ * skipped, layers shared between platforms go up once), each platform manifest by digest, then the
+ * index by tag, last, so a run that fails leaves no tag behind. A REF with a tag pushes to that tag;
+ * without one, to the tag passed to write().
+ */
+export function registrySink(
+  ref: string | ImageRef,
+  client: RegistryClient,
+  opts: RegistrySinkOptions = {},
+): Sink {
+  const target = typeof ref === 'string' ? parseRef(ref) : ref;
+  if (target.digest !== undefined)
+    throw badInput(
+      `cannot push to ${repoName(target)}@${target.digest}: a digest names content, not a place to push`,
+      'BAD_REF',
+      'name the repository, with or without a tag',
+    );
+  const name = repoName(target);
+  const concurrency = opts.concurrency ?? 3;
+  return {
+    name: `registry ${name}`,
+    async write(index: ImageIndex, tag: string, signal?: AbortSignal): Promise<Published> {
+      const finalTag = target.tag ?? tag;
+      if (!TAG.test(finalTag)) throw badInput(`"${finalTag}" is not a valid image tag`, 'BAD_TAG');
+      const repo = client.repository(target, {
+        push: true,
+        ...(opts.mountFrom ? { mountFrom: opts.mountFrom } : {}),
+      });
+      const blobs = new Map<string, Blob>();
+      for (const m of index.manifests) {
+        for (const b of [m.config, ...m.layers]) {
+          if (!blobs.has(b.descriptor.digest)) blobs.set(b.descriptor.digest, b);
+        }
+      }
+      await forEachLimit([...blobs.values()], concurrency, (b, s) => repo.pushBlob(b, s), signal);
+      for (const m of index.manifests) {
+        await repo.putManifest(
+          m.manifest.descriptor.digest,
+          m.manifest.descriptor.mediaType,
+          m.manifest.bytes,
+          signal,
+        );
+      }
+      const digest = await repo.putManifest(
+        finalTag,
+        index.index.descriptor.mediaType,
+        index.index.bytes,
+        signal,
+      );
+      if (digest !== index.digest)
+        throw new VcError(
+          `the index pushed to ${name}:${finalTag} has digest ${digest}, not ${index.digest}`,
+          {
+            code: 'REGISTRY_DIGEST_MISMATCH',
+            hint: 'this is a bug in the image assembly: please open an issue',
+          },
+        );
+      return { refs: [`${name}:${finalTag}@${digest}`], digest };
+    },
+  };
+}

@@ -1,0 +1,32 @@
+export type {
+  BlobPushResult,
+  FetchedManifest,
+  PulledImage,
+  RegistryClientOptions,
+  RepositoryAccess,
+} from './client.js';
+export { choosePlatform, DEFAULT_CHUNK_THRESHOLD, RegistryClient, Repository } from './client.js';
+export type { CredentialSource, Credentials, DockerCredentialOptions, HelperRunner } from './credentials.js';
+export {
+  anonymous,
+  dockerCredentials,
+  ENV_PASSWORD,
+  ENV_USERNAME,
+  normalizeServer,
+  secretForms,
+  staticCredentials,
+} from './credentials.js';
+export * from './media-types.js';
+export {
+  apiHost,
+  DOCKER_HUB,
+  DOCKER_HUB_API,
+  DOCKER_HUB_AUTH_KEY,
+  formatRef,
+  type ImageRef,
+  isLoopback,
+  parseRef,
+  registryBaseUrl,
+  repoName,
+} from './ref.js';
+export { DEFAULT_RETRY, emptyStats, type RegistryStats, type RetryPolicy } from './transport.js';

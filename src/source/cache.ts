@@ -1,0 +1,28 @@
+// Where vc-coredns keeps what it fetched. Layout (all of it safe to delete between runs):
+//   <cache>/checkouts/<repo-key>/<version>/        shallow single-tag checkouts, reused after reset + clean
+//   <cache>/checkouts/<repo-key>/<version>.lock/   proper-lockfile's lock while a run uses that checkout
+//   <cache>/checkouts/<repo-key>/.tmp-<version>-*/  a clone being made (renamed into place when complete)
+//   <cache>/go-minimum.json                        go.mod `go` line per tag commit (tags are immutable)
+import { isAbsolute, join, resolve as resolvePath } from 'node:path';
+import envPaths from 'env-paths';
+
+/**
+ * `VC_COREDNS_CACHE` when set (CI caches and tests point it at a folder of their own), else
+ * `$XDG_CACHE_HOME/vc-coredns` (`~/.cache/vc-coredns`; the platform's cache folder elsewhere).
+ */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  const override = env.VC_COREDNS_CACHE?.trim();
+  if (override) return isAbsolute(override) ? override : resolvePath(cwd, override);
+  // env-paths reads process.env itself; honour the XDG_CACHE_HOME of the environment we were given.
+  const xdg = env.XDG_CACHE_HOME?.trim();
+  if (process.platform === 'linux' && xdg && isAbsolute(xdg)) return join(xdg, 'vc-coredns');
+  return envPaths('vc-coredns', { suffix: '' }).cache;
+}
+
+export function checkoutsDir(cacheDir: string, repoKey: string): string {
+  return join(cacheDir, 'checkouts', repoKey);
+}
+
+export function goMinimumFile(cacheDir: string): string {
+  return join(cacheDir, 'go-minimum.json');
+}

@@ -1,0 +1,18 @@
+// source/: the only code that runs git (through simple-git): tags of a remote, go.mod minimums,
+// shallow single-tag checkouts in the cache, and the copy of a `--source` tree.
+export { checkoutsDir, defaultCacheDir, goMinimumFile } from './cache.js';
+export { type CheckoutOptions, checkoutRelease, type HeldCheckout, withCheckout } from './checkout.js';
+export { commitTime } from './commit-time.js';
+export { type CopySourceOptions, copySource, type SourceCopy } from './copy-source.js';
+export { abortError, type GitOptions, type Log } from './git.js';
+export { type GoMinimumOptions, goMinimumForTags } from './go-minimum.js';
+export { acquireLock, type Lock, type LockOptions } from './lock.js';
+export { listRemoteTags, parseLsRemote, type RemoteTag } from './tags.js';
+export {
+  DEFAULT_REPO_URL,
+  type RepoTransport,
+  repoKey,
+  repoTransport,
+  resolveRepoUrl,
+  withoutCredentials,
+} from './url.js';
