@@ -9,6 +9,7 @@ import { registerMatrix } from './commands/matrix.js';
 import { registerPatch } from './commands/patch.js';
 import { registerPrepare } from './commands/prepare.js';
 import type { CommandEnv } from './commands/shared.js';
+import { registerVerify } from './commands/verify.js';
 import { registerVersions } from './commands/versions.js';
 import { type Io, printError, processIo } from './io.js';
 
@@ -59,6 +60,7 @@ Examples:
   registerPrepare(program, env);
   registerBuild(program, env);
   registerMatrix(program, env);
+  registerVerify(program, env);
   registerManifest(program, env);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   return program;
