@@ -1,0 +1,213 @@
+// The other outputs of `build`, with real tools: the default OCI layout (bit-identical across runs,
+// copied by skopeo), binaries:, docker-archive: and --load under Debian's dockerd, and registry auth.
+
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, vc } from '../support/cli.js';
+import { type Dockerd, startDockerd } from '../support/dockerd.js';
+import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
+import { resolve, sharedGoCache } from '../support/go-harness.js';
+import { skopeo, startRegistry, type TestRegistry } from '../support/registry.js';
+
+let work: string;
+let repo: FixtureRepo;
+let open: TestRegistry;
+let locked: TestRegistry;
+let dockerd: Dockerd;
+let base: Record<string, string>;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'vc-outputs-'));
+  [repo, open, locked, dockerd] = await Promise.all([
+    createFixtureRepo(join(work, 'repo')),
+    startRegistry({ auth: 'none' }),
+    startRegistry({ auth: 'htpasswd' }),
+    startDockerd(),
+  ]);
+  base = {
+    DOCKER_CONFIG: join(work, 'docker-config'),
+    GOFLAGS: '-mod=mod',
+    GOPROXY: 'off',
+    GOCACHE: sharedGoCache(),
+    CI: 'true',
+    DOCKER_HOST: dockerd.host,
+  };
+});
+afterAll(async () => {
+  await Promise.all([open?.stop(), locked?.stop(), dockerd?.stop()]);
+  await rm(work, { recursive: true, force: true });
+});
+
+const digestOf = (r: { stdout: string }) =>
+  json<{ builds: { digest: string }[] }>(r as never).builds[0]?.digest;
+
+describe('build outputs', () => {
+  it('writes ./dist/oci by default; rebuilds in other directories and caches are bit-identical', async () => {
+    const runs = [];
+    for (const name of ['a', 'b']) {
+      const cwd = join(work, `cwd-${name}`);
+      await mkdir(cwd, { recursive: true });
+      const r = await vc(['build', '--repo', repo.url, '--version', 'v1.12.0', '--json'], {
+        cwd,
+        env: { ...base, VC_COREDNS_CACHE: join(work, `cache-${name}`) },
+      });
+      expect(r.exitCode, r.stderr).toBe(0);
+      runs.push({ cwd, r });
+    }
+    const [a, b] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    expect(digestOf(a.r)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(digestOf(b.r)).toBe(digestOf(a.r));
+    expect(await readFile(join(a.cwd, 'dist/oci/index.json'), 'utf8')).toBe(
+      await readFile(join(b.cwd, 'dist/oci/index.json'), 'utf8'),
+    );
+    // skopeo copies our layout to a registry (it checks every digest on the way)
+    const copy = await skopeo([
+      'copy',
+      '--all',
+      `oci:${join(a.cwd, 'dist/oci')}:v1.12.0`,
+      `docker://${open.host}/copied:v1.12.0`,
+    ]);
+    expect(copy.exitCode, copy.stderr).toBe(0);
+    const verify = await vc(['verify', `${open.host}/copied:v1.12.0`], { env: base });
+    expect(verify.exitCode, verify.stderr).toBe(0);
+    expect(verify.stdout).toContain('ok');
+  });
+
+  it('binaries:DIR gives each platform its binary; the amd64 one answers with the annotation IP', async () => {
+    const out = join(work, 'bin');
+    const r = await vc(
+      [
+        'build',
+        '--repo',
+        repo.url,
+        '--version',
+        'v1.6.8',
+        '--platforms',
+        'linux/amd64,linux/arm64,linux/arm/v7',
+        '--output',
+        `binaries:${out}`,
+        '--json',
+      ],
+      { env: { ...base, VC_COREDNS_CACHE: join(work, 'cache-a') } },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(json<{ builds: { digest: null; refs: string[] }[] }>(r).builds[0]).toMatchObject({
+      digest: null,
+      refs: [
+        join(out, 'linux/amd64/coredns'),
+        join(out, 'linux/arm64/coredns'),
+        join(out, 'linux/arm/v7/coredns'),
+      ],
+    });
+    const machine = async (p: string) => (await readFile(join(out, p, 'coredns'))).readUInt16LE(18);
+    expect(await machine('linux/amd64')).toBe(0x3e);
+    expect(await machine('linux/arm64')).toBe(0xb7);
+    expect(await machine('linux/arm/v7')).toBe(0x28);
+    expect(await resolve(join(out, 'linux/amd64/coredns'), '10.0.0.9', ['10.96.0.10'])).toEqual(['10.0.0.9']);
+  });
+
+  it('docker-archive:FILE loads with docker load and runs the patched CoreDNS', async () => {
+    const file = join(work, 'coredns.tar');
+    const r = await vc(
+      [
+        'build',
+        '--repo',
+        repo.url,
+        '--version',
+        'v1.9.3',
+        '--platforms',
+        'linux/amd64',
+        '--output',
+        `docker-archive:${file}`,
+      ],
+      { env: { ...base, VC_COREDNS_CACHE: join(work, 'cache-a') } },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(file);
+    const load = await dockerd.cli(['load', '-i', file]);
+    expect(load.stdout).toContain('coredns:v1.9.3');
+    const run = await dockerd.cli([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      'coredns:v1.9.3',
+      '-resolve',
+      '10.0.0.9',
+      '10.96.0.10,fd00::10',
+    ]);
+    expect(run.stdout.trim()).toBe('10.0.0.9');
+  });
+
+  it('--load puts the host platform image into the daemon; the nonroot era runs as 65532', async () => {
+    const cwd = join(work, 'cwd-load');
+    await mkdir(cwd, { recursive: true });
+    const r = await vc(['build', '--repo', repo.url, '--version', 'v1.12.0', '--load', '--json'], {
+      cwd,
+      env: { ...base, VC_COREDNS_CACHE: join(work, 'cache-a') },
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(json<{ builds: { refs: string[] }[] }>(r).builds[0]?.refs).toEqual(['coredns:v1.12.0']);
+    const run = await dockerd.cli([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      'coredns:v1.12.0',
+      '-resolve',
+      '',
+      '10.96.0.10',
+    ]);
+    expect(run.stdout.trim()).toBe('10.96.0.10');
+    const user = await dockerd.cli(['image', 'inspect', '--format', '{{.Config.User}}', 'coredns:v1.12.0']);
+    expect(user.stdout.trim()).toBe('65532:65532');
+    // --load alone writes no OCI layout
+    await expect(readdir(cwd)).resolves.toEqual([]);
+  });
+
+  it('a wrong registry password exits 1 naming the registry, and no form of the password is printed', async () => {
+    const password = 'Wr0ng-Passw0rd-xyz';
+    const r = await vc(
+      ['build', '--repo', repo.url, '--version', 'v1.9.3', '--push', `${locked.host}/coredns`, '--json'],
+      {
+        env: {
+          ...base,
+          VC_COREDNS_CACHE: join(work, 'cache-a'),
+          VC_COREDNS_REGISTRY_USERNAME: locked.username,
+          VC_COREDNS_REGISTRY_PASSWORD: password,
+        },
+      },
+    );
+    expect(r.exitCode).toBe(1);
+    const all = r.stdout + r.stderr;
+    expect(json<{ failed: { error: string }[] }>(r).failed[0]?.error).toContain(locked.host);
+    for (const secret of [
+      password,
+      Buffer.from(password).toString('base64'),
+      Buffer.from(`${locked.username}:${password}`).toString('base64'),
+    ]) {
+      expect(all).not.toContain(secret);
+    }
+  });
+
+  it('the right password pushes, and skopeo with the same credentials reads an index of two platforms', async () => {
+    const r = await vc(
+      ['build', '--repo', repo.url, '--version', 'v1.9.3', '--push', `${locked.host}/coredns`],
+      {
+        env: {
+          ...base,
+          VC_COREDNS_CACHE: join(work, 'cache-a'),
+          VC_COREDNS_REGISTRY_USERNAME: locked.username,
+          VC_COREDNS_REGISTRY_PASSWORD: locked.password,
+        },
+      },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const raw = await skopeo(['inspect', '--raw', `docker://${locked.host}/coredns:v1.9.3`], {
+      creds: `${locked.username}:${locked.password}`,
+    });
+    expect(JSON.parse(raw.stdout).manifests).toHaveLength(2);
+  });
+});
