@@ -120,6 +120,13 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  // `vc-coredns ... | head` closes stdout early: that is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   // One AbortSignal from SIGINT/SIGTERM down to git, make, fetch and dockerode; a second Ctrl-C exits at once.
   const controller = new AbortController();
   const stop = () => {

@@ -15,8 +15,8 @@ export interface BuildCliOptions {
   repo?: string;
   source?: string;
   platforms?: string;
-  push: string[];
-  output: string[];
+  push?: string[];
+  output?: string[];
   load?: boolean;
   base?: string;
   jobs?: string;
@@ -28,11 +28,11 @@ export interface BuildCliOptions {
   releaseMakefile?: boolean;
   insecure?: boolean;
   tagSuffix: string;
-  alsoTag: string[];
+  alsoTag?: string[];
   quiet?: boolean;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 /** A reporter that starts as plain lines and becomes a TTY task list once the versions are known. */
 function switchingReporter(initial: Reporter): Reporter & { use(r: Reporter): void } {
@@ -150,7 +150,7 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
         releaseMakefile: Boolean(opts.releaseMakefile),
         insecure: Boolean(opts.insecure),
         tagSuffix: opts.tagSuffix,
-        alsoTag: opts.alsoTag,
+        alsoTag: opts.alsoTag ?? [],
       },
       {
         registry: () => {
@@ -190,7 +190,7 @@ export function registerBuild(program: Command, env: CommandEnv): void {
     .option('--repo <url>', 'CoreDNS git repository: URL or local path (default: $VC_COREDNS_REPO or GitHub)')
     .option('--source <dir>', 'build this local CoreDNS tree (copied, never modified) as --version')
     .option('--platforms <list>', `platforms to build (default ${DEFAULT_PLATFORMS})`)
-    .option('--push <ref>', 'push the image index to a registry, e.g. ghcr.io/acme/coredns', collect, [])
+    .option('--push <ref>', 'push the image index to a registry, e.g. ghcr.io/acme/coredns', collect)
     .option(
       '--output <type:path>',
       'oci:DIR (default ./dist/oci), docker-archive:FILE or binaries:DIR',
@@ -218,7 +218,7 @@ export function registerBuild(program: Command, env: CommandEnv): void {
     )
     .option('--insecure', 'plain http to registries that are not on loopback')
     .option('--tag-suffix <suffix>', 'appended to every version tag, e.g. -vc1', '')
-    .option('--also-tag <tag>', 'another tag for the newest version built, e.g. latest', collect, [])
+    .option('--also-tag <tag>', 'another tag for the newest version built, e.g. latest', collect)
     .option('--json', 'print one JSON document on stdout')
     .option('--quiet', 'no progress on stderr')
     .addHelpText(
