@@ -46,22 +46,22 @@ export function ttyReporter(io: Io, versions: string[]): Reporter & { done: Prom
   const platforms = new Map<string, Map<string, string>>();
   const pendingTitle = new Map<string, string>();
   const notes: string[] = [];
+  const starts = new Map<string, number>();
 
-  const show = (version: string) => {
+  const stageText = new Map<string, string>();
+  /** `v1.9.3: building  linux/amd64 done 12.1 s · linux/arm64 building` on one line. */
+  const title = (version: string, text?: string) => {
+    if (text !== undefined) stageText.set(version, text);
+    const states = [...(platforms.get(version)?.entries() ?? [])].map(([p, st]) => `${p} ${st}`).join(' · ');
+    const line = `${version}: ${stageText.get(version) ?? ''}${states ? `  ${states}` : ''}`;
     const t = tasks.get(version);
-    const lines = [...(platforms.get(version)?.entries() ?? [])].map(([p, s]) => `${p}: ${s}`);
-    if (t) t.output = lines.join('\n');
-  };
-  const title = (version: string, text: string) => {
-    const t = tasks.get(version);
-    if (t) t.title = `${version}: ${text}`;
-    else pendingTitle.set(version, `${version}: ${text}`);
+    if (t) t.title = line;
+    else pendingTitle.set(version, line);
   };
 
   const list = new Listr(
     versions.map((version) => ({
       title: version,
-      rendererOptions: { outputBar: Number.POSITIVE_INFINITY, persistentOutput: true },
       task: async (
         _: unknown,
         task: ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>,
@@ -69,7 +69,6 @@ export function ttyReporter(io: Io, versions: string[]): Reporter & { done: Prom
         tasks.set(version, task);
         const t = pendingTitle.get(version);
         if (t) task.title = t;
-        show(version);
         await finished.get(version)?.promise;
       },
     })),
@@ -90,13 +89,22 @@ export function ttyReporter(io: Io, versions: string[]): Reporter & { done: Prom
   return {
     done,
     stage(version, stage, detail) {
-      title(version, `${STAGE_TITLE[stage]}${detail ? ` ${redact(detail)}` : ''}`);
+      title(
+        version,
+        stage === 'build' ? STAGE_TITLE[stage] : `${STAGE_TITLE[stage]}${detail ? ` ${redact(detail)}` : ''}`,
+      );
     },
     platform(version, platform, state, detail) {
       const m = platforms.get(version) ?? new Map<string, string>();
       platforms.set(version, m);
-      m.set(platform, state === 'start' ? 'building' : `${state}${detail ? ` (${detail})` : ''}`);
-      show(version);
+      const started = starts.get(`${version} ${platform}`);
+      if (state === 'start') starts.set(`${version} ${platform}`, Date.now());
+      const took = started && state !== 'start' ? ` ${((Date.now() - started) / 1000).toFixed(1)} s` : '';
+      m.set(
+        platform,
+        state === 'start' ? '…' : `${state === 'done' ? '✔' : '✖'}${took}${detail ? ` ${detail}` : ''}`,
+      );
+      title(version);
     },
     finish(version, outcome, detail) {
       const d = finished.get(version);
@@ -107,7 +115,11 @@ export function ttyReporter(io: Io, versions: string[]): Reporter & { done: Prom
       } else {
         const t = tasks.get(version);
         if (outcome === 'skipped') t?.skip(`${version}: skipped${detail ? ` (${detail})` : ''}`);
-        else title(version, `${outcome}${detail ? ` ${redact(detail)}` : ''}`);
+        else
+          title(
+            version,
+            `${outcome}${detail ? ` ${redact(detail).replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, '$1')}` : ''}`,
+          );
         d.resolve();
       }
     },
