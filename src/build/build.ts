@@ -1,5 +1,5 @@
-// Builds the CoreDNS binaries of a patched checkout, one platform at a time through the repo's own
-// Makefile rule (or upstream's Makefile.release when asked), in parallel, then copies them out.
+// Builds the CoreDNS binaries of a patched checkout: each platform through the repo's own Makefile
+// rule, platforms in parallel (or upstream's Makefile.release once, when asked), then copies them out.
 // Compute, verify, then write: nothing lands in outDir until every platform has built.
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';

@@ -34,14 +34,32 @@ function appendFlags(existing: string | undefined, flags: string[]): string {
   return have.join(' ');
 }
 
+// The platform alone decides the target (GOARM=7 for linux/arm/v7 is set where it applies): a GOAMD64=v3
+// left in someone's shell must not change the bytes. GOROOT: the chosen Go finds its own.
+const DROPPED = new Set([
+  'GOROOT',
+  'GOOS',
+  'GOARCH',
+  'GOARM',
+  'GOARM64',
+  'GOAMD64',
+  'GO386',
+  'GOMIPS',
+  'GOMIPS64',
+  'GOPPC64',
+  'GORISCV64',
+  'GOWASM',
+]);
+
 /**
- * The build environment: the caller's, plus CGO_ENABLED=0, `-trimpath -buildvcs=false` appended to
- * GOFLAGS, SOURCE_DATE_EPOCH, the chosen Go first on PATH (GOROOT dropped: that Go finds its own), and
- * GOTOOLCHAIN=local unless 'auto'. GOCACHE/GOMODCACHE stay as set (or Go's shared defaults).
+ * The build environment: the caller's (without GOROOT and target variables such as GOAMD64), plus
+ * CGO_ENABLED=0, `-trimpath -buildvcs=false` appended to GOFLAGS, SOURCE_DATE_EPOCH, the chosen Go
+ * first on PATH, and GOTOOLCHAIN=local unless 'auto'. GOCACHE/GOMODCACHE stay as set (or Go's shared
+ * defaults, shared between runs either way).
  */
 export function buildEnv(ctx: CommandContext): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined && k !== 'GOROOT') env[k] = v;
+  for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined && !DROPPED.has(k)) env[k] = v;
   env.CGO_ENABLED = '0';
   // -buildvcs exists from Go 1.18; older Go refuses GOFLAGS it does not know.
   const flags = satisfiesGoMinimum(ctx.go.version, '1.18') ? ['-trimpath', '-buildvcs=false'] : ['-trimpath'];

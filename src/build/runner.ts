@@ -1,7 +1,7 @@
 // The one way build/ starts processes. make starts go, which starts compile and link: each process
 // runs in its own process group (detached: setsid), and stopping it signals the whole group, so an
 // abort leaves nothing running behind. The signal is SIGINT, as a terminal's Ctrl-C sends it to its
-// foreground group: make deletes the target it was making and go removes its temporary work dir.
+// foreground group (make then deletes the target it was making), SIGKILL for whatever outlives it.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { execa, type Options } from 'execa';
 

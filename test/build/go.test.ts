@@ -246,7 +246,15 @@ describe('commands', () => {
     goToolchain: 'local',
     gitCommit: 'abc1234',
     sourceDateEpoch: 1585062000,
-    env: { PATH: '/usr/bin:/bin', GOFLAGS: '-mod=mod', GOROOT: '/elsewhere', GOCACHE: '/c', HOME: '/root' },
+    env: {
+      PATH: '/usr/bin:/bin',
+      GOFLAGS: '-mod=mod',
+      GOROOT: '/elsewhere',
+      GOCACHE: '/c',
+      HOME: '/root',
+      GOAMD64: 'v3',
+      GOARCH: 'mips',
+    },
   };
 
   it('runs the per-arch rule with a fixed GITCOMMIT and GOTOOLCHAIN=local', () => {
