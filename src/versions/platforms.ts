@@ -2,9 +2,10 @@
 // Makefile.release, where `arm` is built with Go's cross-compiling default GOARM=7 (linux/arm/v7).
 import { badInput } from '../errors.js';
 import type { Era, Platform } from '../types.js';
+import { DEFAULT_PLATFORMS } from './default-platforms.js';
 import { formatEraRange } from './eras.js';
 
-export const DEFAULT_PLATFORMS = 'linux/amd64,linux/arm64';
+export { DEFAULT_PLATFORMS };
 
 const PART = /^[a-z0-9_]+$/;
 

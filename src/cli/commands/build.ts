@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../patch/annotation-key.js';
 import type { BuildSummary } from '../../pipeline.js';
-import { DEFAULT_PLATFORMS } from '../../versions/platforms.js';
 import { makeContext } from '../context.js';
 import { printJson } from '../io.js';
-import { parseChoice, parsePositiveInt } from '../options.js';
+import { DEFAULT_PLATFORMS, parseChoice, parsePositiveInt } from '../options.js';
 import { lineReporter, type Reporter } from '../progress.js';
 import type { CommandEnv } from './shared.js';
 

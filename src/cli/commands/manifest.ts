@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { badInput } from '../../errors.js';
-import { tenantManifest, versionFromImage } from '../../kube/manifest.js';
 import type { Io } from '../io.js';
 import { parsePositiveInt } from '../options.js';
 import type { CommandEnv } from './shared.js';
@@ -12,7 +11,8 @@ export interface ManifestCliOptions {
   clusterIp?: string;
 }
 
-export function runManifest(opts: ManifestCliOptions, io: Io): number {
+export async function runManifest(opts: ManifestCliOptions, io: Io): Promise<number> {
+  const { tenantManifest, versionFromImage } = await import('../../kube/manifest.js');
   if (!opts.image || /\s/.test(opts.image)) throw badInput('--image needs an image reference', 'BAD_FLAG');
   if (opts.clusterIp !== undefined && !/^[0-9a-fA-F.:]+$/.test(opts.clusterIp)) {
     throw badInput(`--cluster-ip ${JSON.stringify(opts.clusterIp)} is not an IP address`, 'BAD_FLAG');
@@ -44,5 +44,5 @@ Examples:
   $ vc-coredns manifest --image ghcr.io/acme/coredns:v1.9.3 | kubectl --kubeconfig vc-1.kubeconfig apply -f -
   $ vc-coredns manifest --image 127.0.0.1:5000/coredns:v1.12.0 --replicas 1 > coredns.yaml`,
     )
-    .action((opts: ManifestCliOptions) => env.exit(runManifest(opts, env.io)));
+    .action(async (opts: ManifestCliOptions) => env.exit(await runManifest(opts, env.io)));
 }

@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
 import { resolveRepoUrl } from '../../source/url.js';
-import {
-  DEFAULT_PLATFORMS,
-  formatPlatform,
-  loadKubernetesMap,
-  parsePlatforms,
-} from '../../versions/index.js';
 import { makeContext } from '../context.js';
-import { parseChoice } from '../options.js';
+import { DEFAULT_PLATFORMS, parseChoice } from '../options.js';
 import type { CommandEnv } from './shared.js';
 
 interface MatrixOptions {
@@ -21,7 +15,10 @@ interface MatrixOptions {
 }
 
 export async function runMatrix(opts: MatrixOptions, env: CommandEnv): Promise<number> {
-  const { resolveReleases } = await import('../../pipeline.js');
+  const [{ resolveReleases }, { formatPlatform, loadKubernetesMap, parsePlatforms }] = await Promise.all([
+    import('../../pipeline.js'),
+    import('../../versions/index.js'),
+  ]);
   const format = parseChoice('--format', opts.format, ['github', 'json'] as const);
   const url = resolveRepoUrl(opts.repo, env.io.env);
   const table = opts.kubernetesMap ? await loadKubernetesMap(opts.kubernetesMap) : undefined;
