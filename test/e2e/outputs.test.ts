@@ -167,6 +167,51 @@ describe('build outputs', () => {
     await expect(readdir(cwd)).resolves.toEqual([]);
   });
 
+  it('--base puts CoreDNS on a registry image: its layers first, its digest in the build key', async () => {
+    const { makeTestIndex } = await import('../support/test-image.js');
+    const { RegistryClient } = await import('../../src/registry/client.js');
+    const { registrySink } = await import('../../src/publish/registry.js');
+    const baseIndex = makeTestIndex({ sharedLayerSize: 2048 });
+    await registrySink(`${open.host}/base`, new RegistryClient()).write(baseIndex, '1');
+    const env = { ...base, VC_COREDNS_CACHE: join(work, 'cache-a') };
+    const args = [
+      'build',
+      '--repo',
+      repo.url,
+      '--version',
+      'v1.9.3',
+      '--push',
+      `${open.host}/on-base`,
+      '--json',
+    ];
+    const r = await vc([...args, '--base', `${open.host}/base:1`], { env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const arch of ['amd64', 'arm64']) {
+      const m = await skopeo([
+        'inspect',
+        '--raw',
+        '--override-arch',
+        arch,
+        `docker://${open.host}/on-base:v1.9.3`,
+      ]);
+      const single = await skopeo([
+        'inspect',
+        '--raw',
+        `docker://${open.host}/on-base@${JSON.parse(m.stdout).manifests.find((d: { platform: { architecture: string } }) => d.platform.architecture === arch).digest}`,
+      ]);
+      const layers = JSON.parse(single.stdout).layers.map((l: { digest: string }) => l.digest);
+      const baseImage = baseIndex.manifests.find((p) => p.platform.arch === arch);
+      expect(layers.slice(0, -1)).toEqual(baseImage?.layers.map((l) => l.descriptor.digest));
+    }
+    const verify = await vc(['verify', `${open.host}/on-base:v1.9.3`], { env });
+    expect(verify.exitCode, verify.stderr).toBe(0);
+    // the same build on the built-in base is another build (another key), so it is not skipped
+    const builtin = await vc(args, { env });
+    expect(json<{ builds: { skipped: boolean }[] }>(builtin).builds[0]?.skipped).toBe(false);
+    const again = await vc([...args, '--base', `${open.host}/base:1`], { env });
+    expect(json<{ builds: { skipped: boolean }[] }>(again).builds[0]?.skipped).toBe(false);
+  });
+
   it('a wrong registry password exits 1 naming the registry, and no form of the password is printed', async () => {
     const password = 'Wr0ng-Passw0rd-xyz';
     const r = await vc(

@@ -1,0 +1,83 @@
+// Ctrl-C during a build: every process the run started stops, and nothing half-written is left.
+
+import { mkdtemp, readdir, readlink, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CLI } from '../support/cli.js';
+import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
+
+let work: string;
+let repo: FixtureRepo;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'vc-interrupt-'));
+  repo = await createFixtureRepo(join(work, 'repo'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** Processes working in the run's cache: make and go run in the checkout there. */
+async function processesUsing(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
+    if (cwd.startsWith(dir)) found.push(pid);
+  }
+  return found;
+}
+
+it('SIGINT while compiling exits 130, stops make and go, and writes no output', async () => {
+  const cache = join(work, 'cache');
+  const out = join(work, 'oci');
+  const bin = join(work, 'bin');
+  const child = execa(
+    process.execPath,
+    [
+      CLI,
+      'build',
+      '--repo',
+      repo.url,
+      '--version',
+      'v1.9.3',
+      '--output',
+      `oci:${out}`,
+      '--output',
+      `binaries:${bin}`,
+    ],
+    {
+      // an empty Go cache: compiling takes seconds, long enough to interrupt
+      env: { VC_COREDNS_CACHE: cache, GOCACHE: join(work, 'gocache'), CI: 'true' },
+      reject: false,
+    },
+  );
+  let stderr = '';
+  // Whatever fails below, the run is interrupted (never left running).
+  const stop = () => child.kill('SIGINT');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no build started:\n${stderr}`)), 60_000);
+      child.stderr?.on('data', (b: Buffer) => {
+        stderr += b.toString();
+        if (/linux\/(amd64|arm64): started/.test(stderr)) {
+          clearTimeout(timer);
+          setTimeout(resolve, 1500); // let make start go
+        }
+      });
+    });
+    const running = await processesUsing(cache);
+    stop();
+    expect(running.length).toBeGreaterThan(0);
+  } finally {
+    stop();
+  }
+  const r = await child;
+  expect(r.exitCode).toBe(130);
+  expect(String(r.stderr)).toContain('error: interrupted');
+  expect(await processesUsing(cache)).toEqual([]);
+  await expect(stat(out)).rejects.toThrow();
+  await expect(stat(bin)).rejects.toThrow();
+});
