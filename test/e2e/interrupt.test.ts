@@ -55,8 +55,12 @@ it('SIGINT while compiling exits 130, stops make and go, and writes no output', 
     },
   );
   let stderr = '';
-  // Whatever fails below, the run is interrupted (never left running).
-  const stop = () => child.kill('SIGINT');
+  // Whatever fails below, the run is interrupted once (a second Ctrl-C means "exit at once").
+  let stopped = false;
+  const stop = () => {
+    if (!stopped) child.kill('SIGINT');
+    stopped = true;
+  };
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no build started:\n${stderr}`)), 60_000);
