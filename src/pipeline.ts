@@ -421,7 +421,7 @@ async function buildOne(
   const host = hostPlatform();
 
   // Targets, and for image outputs the base and build key: all known before cloning or compiling.
-  const targets: Target[] = req.outputs.map((output) => targetFor(output, platforms, host, effects, req));
+  const targets: Target[] = req.outputs.map((output) => targetFor(output, platforms, host, effects, signal));
   const imageTargets = targets.filter((t) => t.sink);
   const needsImage = imageTargets.length > 0;
   const base = needsImage ? await loadBase(req, platforms, effects, ctx) : null;
@@ -590,7 +590,7 @@ function targetFor(
   platforms: Platform[],
   host: Platform,
   effects: BuildEffects,
-  req: BuildRequest,
+  signal: AbortSignal,
 ): Target {
   switch (output.kind) {
     case 'binaries':
@@ -620,7 +620,7 @@ function targetFor(
         sink: registrySink(output.ref, client),
         current: async (tag) => {
           const reference = output.ref.tag ?? tag;
-          const found = await readRemoteImage(client, output.ref, reference);
+          const found = await readRemoteImage(client, output.ref, reference, signal);
           const name = `${output.ref.registry}/${output.ref.repository}`;
           return found
             ? {
@@ -633,5 +633,4 @@ function targetFor(
       };
     }
   }
-  void req;
 }
