@@ -1,9 +1,10 @@
 // The other outputs of `build`, with real tools: the default OCI layout (bit-identical across runs,
 // copied by skopeo), binaries:, docker-archive: and --load under Debian's dockerd, and registry auth.
 
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, vc } from '../support/cli.js';
 import { type Dockerd, startDockerd } from '../support/dockerd.js';
@@ -210,6 +211,57 @@ describe('build outputs', () => {
     expect(json<{ builds: { skipped: boolean }[] }>(builtin).builds[0]?.skipped).toBe(false);
     const again = await vc([...args, '--base', `${open.host}/base:1`], { env });
     expect(json<{ builds: { skipped: boolean }[] }>(again).builds[0]?.skipped).toBe(false);
+  });
+
+  it('--source builds a local tree (copied, never modified) with the tree hash in the build key', async () => {
+    const src = join(work, 'local-coredns');
+    await execa('git', ['clone', '-q', '--branch', 'v1.9.3', repo.url, src]);
+    await writeFile(join(src, 'LOCAL-NOTE.txt'), 'an untracked file is part of the tree\n');
+    const before = (await execa('git', ['status', '--porcelain'], { cwd: src })).stdout;
+    const out = join(work, 'bin-source');
+    const r = await vc(
+      [
+        'build',
+        '--source',
+        src,
+        '--version',
+        'v1.9.3',
+        '--output',
+        `binaries:${out}`,
+        '--platforms',
+        'linux/amd64',
+      ],
+      {
+        env: { ...base, VC_COREDNS_CACHE: join(work, 'cache-a') },
+      },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await resolve(join(out, 'linux/amd64/coredns'), '10.0.0.9', ['10.96.0.10'])).toEqual(['10.0.0.9']);
+    // the tree is exactly as it was: not patched, nothing built into it
+    expect((await execa('git', ['status', '--porcelain'], { cwd: src })).stdout).toBe(before);
+    await expect(stat(join(src, 'build'))).rejects.toThrow();
+    // the build key follows the tree: the same tree is current, a changed one is built again
+    const oci = [
+      'build',
+      '--source',
+      src,
+      '--version',
+      'v1.9.3',
+      '--output',
+      `oci:${join(work, 'oci-source')}`,
+      '--json',
+    ];
+    const env = { ...base, VC_COREDNS_CACHE: join(work, 'cache-a') };
+    const skipped = async () =>
+      json<{ builds: { skipped: boolean }[] }>(await vc(oci, { env })).builds[0]?.skipped;
+    expect(await skipped()).toBe(false);
+    expect(await skipped()).toBe(true);
+    await writeFile(join(src, 'LOCAL-NOTE.txt'), 'changed\n');
+    expect(await skipped()).toBe(false);
+    const both = await vc(['build', '--source', src, '--repo', repo.url, '--version', 'v1.9.3'], {
+      env: base,
+    });
+    expect(both.exitCode).toBe(2);
   });
 
   it('a wrong registry password exits 1 naming the registry, and no form of the password is printed', async () => {
