@@ -13,8 +13,7 @@
 // Run: npm run build && npx tsx bench/e2e.ts   (BENCH_RUNS=N rounds, default 2; writes only in a temp
 // dir and removes it, stops the registry and dockerd it started)
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -22,6 +21,7 @@ import { type CliResult, json, vc } from '../test/support/cli.js';
 import { DOCKER_CLI, type Dockerd, startDockerd } from '../test/support/dockerd.js';
 import { createFixtureRepo } from '../test/support/fixture.js';
 import { skopeo, startRegistry } from '../test/support/registry.js';
+import { benchWorkspace } from './support.js';
 
 const VERSION = 'v1.6.8';
 const PLATFORMS = 'linux/amd64,linux/arm64';
@@ -71,18 +71,11 @@ type Key = 'a' | 'b' | 'c';
 
 async function main(): Promise<void> {
   const rounds = Number(process.env.BENCH_RUNS ?? 2);
-  const work = await mkdtemp(join(tmpdir(), 'vc-bench-e2e-'));
-  const cleanups: (() => Promise<unknown>)[] = [async () => rm(work, { recursive: true, force: true })];
-  const cleanup = async () => {
-    for (const c of cleanups.splice(0).reverse()) await c().catch((e) => console.error(`cleanup: ${e}`));
-  };
-  const onSigint = () => {
-    void cleanup().then(() => process.exit(130));
-  };
-  process.once('SIGINT', onSigint);
+  const ws = await benchWorkspace('vc-bench-e2e-');
+  const work = ws.dir;
   try {
     const dockerd: Dockerd = await startDockerd();
-    cleanups.push(() => dockerd.stop());
+    ws.defer(() => dockerd.stop());
     const fixture = await createFixtureRepo(join(work, 'repo'));
     if (!fixture.tags.some((t) => t.version === VERSION)) throw new Error(`fixture has no ${VERSION}`);
     const goVersion = (await execa('go', ['env', 'GOVERSION'], { env: { GOTOOLCHAIN: 'local' } })).stdout;
@@ -94,7 +87,7 @@ async function main(): Promise<void> {
     const times: Record<Key, number[]> = { a: [], b: [], c: [] };
     for (let round = 0; round < rounds; round++) {
       const registry = await startRegistry({ auth: 'none' });
-      cleanups.push(() => registry.stop());
+      const stopRegistry = ws.defer(() => registry.stop());
       const dir = join(work, `round-${round}`);
       const fresh = async (name: string) => {
         const d = join(dir, name);
@@ -180,8 +173,7 @@ async function main(): Promise<void> {
         `  round ${round + 1} (${order.join(', ')}): a ${secs(t('a'))}  b ${secs(t('b'))}  c ${secs(t('c'))}   ` +
           `b/a ${(t('b') / t('a')).toFixed(2)}x  c/a ${((100 * t('c')) / t('a')).toFixed(1)}%`,
       );
-      await registry.stop();
-      cleanups.pop();
+      await stopRegistry();
       await rm(dir, { recursive: true, force: true });
     }
 
@@ -208,8 +200,7 @@ async function main(): Promise<void> {
       }`,
     );
   } finally {
-    process.removeListener('SIGINT', onSigint);
-    await cleanup();
+    await ws.close();
   }
 }
 

@@ -16,9 +16,8 @@
 // Run: npm run build && npx tsx bench/push.ts   (BENCH_RUNS=N rounds, default 3; writes only in a temp
 // dir and removes it, stops the registry and dockerd it started)
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { findGo } from '../src/build/index.js';
@@ -32,6 +31,7 @@ import { json, vc } from '../test/support/cli.js';
 import { DOCKER_CLI, type Dockerd, startDockerd } from '../test/support/dockerd.js';
 import { createFixtureRepo } from '../test/support/fixture.js';
 import { skopeo, startRegistry, type TestRegistry } from '../test/support/registry.js';
+import { benchWorkspace } from './support.js';
 
 const VERSION = 'v1.6.8';
 const PLATFORMS: Platform[] = [
@@ -155,19 +155,12 @@ type Route = 'vc' | 'docker' | 'repush' | 'cli';
 
 async function main(): Promise<void> {
   const rounds = Number(process.env.BENCH_RUNS ?? 3);
-  const work = await mkdtemp(join(tmpdir(), 'vc-bench-push-'));
-  const cleanups: (() => Promise<unknown>)[] = [async () => rm(work, { recursive: true, force: true })];
-  const cleanup = async () => {
-    for (const c of cleanups.splice(0).reverse()) await c().catch((e) => console.error(`cleanup: ${e}`));
-  };
-  const onSigint = () => {
-    void cleanup().then(() => process.exit(130));
-  };
-  process.once('SIGINT', onSigint);
+  const ws = await benchWorkspace('vc-bench-push-');
+  const work = ws.dir;
   try {
     // ---- prepare, outside every timing: fixture, binaries (once), dockerd, Go version, epoch.
     const dockerd: Dockerd = await startDockerd();
-    cleanups.push(() => dockerd.stop());
+    ws.defer(() => dockerd.stop());
     const fixture = await createFixtureRepo(join(work, 'repo'));
     const tag = fixture.tags.find((t) => t.version === VERSION);
     if (!tag) throw new Error(`fixture has no ${VERSION}`);
@@ -260,8 +253,8 @@ async function main(): Promise<void> {
       // A fresh registry per round: no blob of an earlier round can be skipped or mounted.
       const registry = await startRegistry({ auth: 'none' });
       const proxy = await startCountingProxy(registry.port);
-      const roundClean = [() => proxy.stop(), () => registry.stop()];
-      cleanups.push(...roundClean);
+      const stopProxy = ws.defer(() => proxy.stop());
+      const stopRegistry = ws.defer(() => registry.stop());
       const clientConfig = join(work, `docker-client-${round}`);
       await mkdir(clientConfig);
       const dockerEnv = { DOCKER_HOST: dockerd.host, DOCKER_CONFIG: clientConfig, DOCKER_BUILDKIT: '0' };
@@ -384,10 +377,8 @@ async function main(): Promise<void> {
           `  re-push ${secs(last('repush').ms)} (${last('repush').blobBytes} blob bytes)` +
           `  cli ${secs(last('cli').ms)}   docker/vc ${(last('docker').ms / last('vc').ms).toFixed(1)}x`,
       );
-      for (const c of roundClean.reverse()) {
-        await c();
-        cleanups.splice(cleanups.indexOf(c), 1);
-      }
+      await stopRegistry();
+      await stopProxy();
     }
 
     const med = (k: Route, f: (r: Row) => number | undefined) => {
@@ -466,8 +457,7 @@ async function main(): Promise<void> {
         : `  NOTE: the in-process image differs from the CLI's: ${[...digestNotes].join(' vs ')}`,
     );
   } finally {
-    process.removeListener('SIGINT', onSigint);
-    await cleanup();
+    await ws.close();
   }
 }
 
