@@ -25,7 +25,7 @@ import { daemonSink, dockerArchiveSink, ociLayoutSink, readOciLayoutTag } from '
 import { describeOutput, type Output } from './publish/outputs.js';
 import { registrySink } from './publish/registry.js';
 import type { RegistryClient } from './registry/client.js';
-import { parseRef } from './registry/ref.js';
+import { isValidTag, parseRef } from './registry/ref.js';
 import { readRemoteImage } from './registry/remote-image.js';
 
 import {
@@ -159,6 +159,27 @@ export async function resolveReleases(url: string, sel: Selection, ctx: Context)
   }));
 }
 
+// ---------------------------------------------------------------- patch
+
+/** The patch stage of prepare and build: service.go of the tree patched in place, and said so. */
+async function patchTree(
+  version: string,
+  dir: string,
+  key: AnnotationKey,
+  patchDeps: PatchDeps | undefined,
+  reporter: Reporter,
+): Promise<PatchResult> {
+  reporter.stage(version, 'patch');
+  const { result } = await patchServiceGo(
+    { path: dir, key, strategy: 'auto', write: true },
+    patchDeps ?? (await defaultPatchDeps()),
+  );
+  reporter.info(
+    `${version}: ${result.alreadyPatched ? 'already patched' : `patched (${result.shape}, ${result.strategy})`}`,
+  );
+  return result;
+}
+
 // ---------------------------------------------------------------- prepare
 
 export interface PrepareResult {
@@ -203,15 +224,7 @@ export async function prepare(
       await cp(checkout.dir, target, { recursive: true, verbatimSymlinks: true });
       dir = target;
     }
-    ctx.reporter.stage(version, 'patch');
-    const deps = opts.patchDeps ?? (await defaultPatchDeps());
-    const { result } = await patchServiceGo(
-      { path: dir, key: opts.key, strategy: 'auto', write: true },
-      deps,
-    );
-    ctx.reporter.info(
-      `${version}: ${result.alreadyPatched ? 'already patched' : `patched (${result.shape}, ${result.strategy})`}`,
-    );
+    const result = await patchTree(version, dir, opts.key, opts.patchDeps, ctx.reporter);
     return { version, commit: release.commit, dir, patch: result };
   } catch (e) {
     if (target && created) await rm(target, { recursive: true, force: true });
@@ -265,10 +278,8 @@ export interface BuildEffects {
   patchDeps?: PatchDeps;
 }
 
-const TAG = /^[\w][\w.-]{0,127}$/;
-
 function checkTag(tag: string, what: string): string {
-  if (!TAG.test(tag)) {
+  if (!isValidTag(tag)) {
     throw badInput(
       `${what} gives the tag ${JSON.stringify(tag)}, which is not a valid image tag`,
       'BAD_TAG',
@@ -468,12 +479,7 @@ async function buildOne(
   const outDir = binariesOut?.kind === 'binaries' ? binariesOut.dir : (tmp as string);
   try {
     const built = await withWorkTree(release, req, sourceCopy, ctx, async (dir) => {
-      reporter.stage(version, 'patch');
-      const deps = effects.patchDeps ?? (await defaultPatchDeps());
-      const patched = await patchServiceGo({ path: dir, key: req.key, strategy: 'auto', write: true }, deps);
-      reporter.info(
-        `${version}: ${patched.result.alreadyPatched ? 'already patched' : `patched (${patched.result.shape}, ${patched.result.strategy})`}`,
-      );
+      await patchTree(version, dir, req.key, effects.patchDeps, reporter);
       const sourceDateEpoch = sourceCopy
         ? (sourceCopy.commitTime ?? sourceEpochFromEnv(env))
         : await commitTime(dir, { signal, env });

@@ -1,6 +1,6 @@
 import { badInput, VcError } from '../errors.js';
 import type { RegistryClient } from '../registry/client.js';
-import { type ImageRef, parseRef, repoName } from '../registry/ref.js';
+import { type ImageRef, isValidTag, parseRef, repoName } from '../registry/ref.js';
 import type { Blob, ImageIndex, Published, Sink } from '../types.js';
 
 export interface RegistrySinkOptions {
@@ -9,8 +9,6 @@ export interface RegistrySinkOptions {
   /** Blob uploads at a time (default 3). */
   concurrency?: number;
 }
-
-const TAG = /^[\w][\w.-]{0,127}$/;
 
 /** Runs fn on every item, at most `limit` at once; the first failure stops the rest. */
 async function forEachLimit<T>(
@@ -62,7 +60,7 @@ export function registrySink(
     name: `registry ${name}`,
     async write(index: ImageIndex, tag: string, signal?: AbortSignal): Promise<Published> {
       const finalTag = target.tag ?? tag;
-      if (!TAG.test(finalTag)) throw badInput(`"${finalTag}" is not a valid image tag`, 'BAD_TAG');
+      if (!isValidTag(finalTag)) throw badInput(`"${finalTag}" is not a valid image tag`, 'BAD_TAG');
       const repo = client.repository(target, {
         push: true,
         ...(opts.mountFrom ? { mountFrom: opts.mountFrom } : {}),

@@ -19,6 +19,11 @@ export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
 // The grammar of github.com/distribution/reference, written out.
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
+/** A tag as registries (and OCI layouts' ref.name) accept it. */
+export function isValidTag(tag: string): boolean {
+  return TAG.test(tag);
+}
+
 const DIGEST = /^sha256:[a-f0-9]{64}$|^sha512:[a-f0-9]{128}$/;
 const HOST_LABEL = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
 const IPV6 = /^\[[0-9a-fA-F:.]+\]$/;

@@ -21,7 +21,7 @@ import {
   sameGoRelease,
   satisfiesGoMinimum,
 } from '../../src/build/index.js';
-import { isVcError, type VcError } from '../../src/errors.js';
+import { rejection } from '../support/errors.js';
 import { installedGoVersion } from '../support/fixture.js';
 
 let base: string;
@@ -36,16 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(base, { recursive: true, force: true });
 });
-
-async function vcError(p: Promise<unknown>): Promise<VcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isVcError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a VcError');
-}
 
 describe('Go versions', () => {
   it('parses toolchain and go.mod spellings', () => {
@@ -134,7 +124,7 @@ describe('findGo / checkTools', () => {
   });
 
   it('fails with exit 1 when --go points nowhere', async () => {
-    const e = await vcError(findGo({ goPath: '/nonexistent/go', env: process.env }));
+    const e = await rejection(findGo({ goPath: '/nonexistent/go', env: process.env }));
     expect({ code: e.code, exitCode: e.exitCode, message: e.message }).toEqual({
       code: 'MISSING_TOOL',
       exitCode: 1,
@@ -143,7 +133,7 @@ describe('findGo / checkTools', () => {
   });
 
   it('fails with exit 1 when PATH has no go', async () => {
-    const e = await vcError(findGo({ env: { PATH: '/nonexistent' } }));
+    const e = await rejection(findGo({ env: { PATH: '/nonexistent' } }));
     expect([e.code, e.exitCode, e.message]).toEqual(['MISSING_TOOL', 1, 'go is not on PATH']);
     expect(e.hint).toContain('--go PATH');
   });
@@ -152,7 +142,7 @@ describe('findGo / checkTools', () => {
     const fake = join(base, 'fake-go');
     await writeFile(fake, '#!/bin/sh\necho broken >&2\nexit 3\n');
     await chmod(fake, 0o755);
-    const e = await vcError(findGo({ goPath: fake, env: process.env }));
+    const e = await rejection(findGo({ goPath: fake, env: process.env }));
     expect([e.code, e.exitCode]).toEqual(['MISSING_TOOL', 1]);
     expect(e.message).toBe(`${fake} does not work as a Go toolchain: broken`);
   });
@@ -165,7 +155,7 @@ describe('findGo / checkTools', () => {
     const onlyGo = join(base, 'only-go');
     await mkdir(onlyGo, { recursive: true });
     await symlink(go.path, join(onlyGo, 'go'));
-    const noMake = await vcError(checkTools({ env: { PATH: onlyGo } }));
+    const noMake = await rejection(checkTools({ env: { PATH: onlyGo } }));
     expect([noMake.code, noMake.exitCode, noMake.message]).toEqual([
       'MISSING_TOOL',
       1,
@@ -173,10 +163,12 @@ describe('findGo / checkTools', () => {
     ]);
     expect(noMake.hint).toContain('install make');
 
-    const neither = await vcError(checkTools({ env: { PATH: '/nonexistent' }, releaseMakefile: true }));
+    const neither = await rejection(checkTools({ env: { PATH: '/nonexistent' }, releaseMakefile: true }));
     expect(neither.message).toBe('make and curl and go are needed to build CoreDNS but not found');
 
-    const noGo = await vcError(checkTools({ env: { PATH: dirname(tools.make) }, goPath: '/nonexistent/go' }));
+    const noGo = await rejection(
+      checkTools({ env: { PATH: dirname(tools.make) }, goPath: '/nonexistent/go' }),
+    );
     expect([noGo.code, noGo.exitCode, noGo.message]).toEqual([
       'MISSING_TOOL',
       1,
@@ -199,7 +191,7 @@ describe('checkGoRequirement', () => {
 
   it('refuses an older local Go with GO_TOO_OLD, naming both versions and the way out', async () => {
     const dir = await tree({ 'go.mod': 'module github.com/coredns/coredns\n\ngo 1.99\n' });
-    const e = await vcError(checkGoRequirement(dir, go));
+    const e = await rejection(checkGoRequirement(dir, go));
     expect({ code: e.code, exitCode: e.exitCode, message: e.message }).toEqual({
       code: 'GO_TOO_OLD',
       exitCode: 1,
@@ -219,7 +211,7 @@ describe('checkGoRequirement', () => {
     const dir = await tree({ 'go.mod': 'module m\n\ngo 1.21\n' });
     expect((await checkGoRequirement(dir, { path: go.path, version: '1.21.0' })).warning).toBeNull();
     const patch = await tree({ 'go.mod': 'module m\n\ngo 1.22.7\n' });
-    const e = await vcError(checkGoRequirement(patch, { path: go.path, version: '1.22.6' }));
+    const e = await rejection(checkGoRequirement(patch, { path: go.path, version: '1.22.6' }));
     expect(e.message).toBe('this CoreDNS needs Go >= 1.22.7 (go.mod), the local Go is 1.22.6');
   });
 

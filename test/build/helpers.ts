@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'vitest';
 import type { BuildRequest, GoInfo } from '../../src/build/index.js';
-import { isVcError, type VcError } from '../../src/errors.js';
 import {
   DEFAULT_ANNOTATION,
   defaultPatchDeps,
@@ -91,16 +90,6 @@ export async function elfMachine(path: string): Promise<number> {
   return b.readUInt16LE(18);
 }
 
-export async function rejection(p: Promise<unknown>): Promise<VcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isVcError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a VcError');
-}
-
 /** Every file under dir (relative paths, sorted), [] when dir does not exist. */
 export async function filesUnder(dir: string): Promise<string[]> {
   try {
@@ -135,3 +124,5 @@ export async function liveInGroups(pgids: Iterable<number>): Promise<string[]> {
   }
   return found;
 }
+
+export { rejection } from '../support/errors.js';

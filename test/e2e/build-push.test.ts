@@ -4,22 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BuildSummary as Summary } from '../../src/pipeline.js';
 import { type CliResult, json, vc } from '../support/cli.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
 import { sharedGoCache } from '../support/go-harness.js';
 import { skopeo, startRegistry, type TestRegistry } from '../support/registry.js';
-
-interface Summary {
-  builds: {
-    version: string;
-    commit: string;
-    platforms: string[];
-    digest: string | null;
-    refs: string[];
-    skipped: boolean;
-  }[];
-  failed: { version: string; error: string }[];
-}
 
 let work: string;
 let repo: FixtureRepo;

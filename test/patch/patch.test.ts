@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Parser } from 'web-tree-sitter';
-import { isVcError, type VcError } from '../../src/errors.js';
 import {
   annotationKeyProblem,
   applyEdits,
@@ -18,6 +17,7 @@ import {
   tryLoadGoParser,
   verifyPatched,
 } from '../../src/patch/index.js';
+import { thrown } from '../support/errors.js';
 
 const FIXTURES = new URL('../fixtures/patch/', import.meta.url).pathname;
 const VARIANTS = ['single-stack-v1.2', 'single-stack-v1.6.5', 'single-stack-v1.7', 'dual-stack'];
@@ -49,16 +49,6 @@ async function patchWith(strategy: Exclude<Strategy, 'auto'>, src: string, key =
   const out = applyEdits(src, p.plan.edits);
   await verifyPatched(src, out, p.plan, key, { parser: strategy === 'ast' ? parser : null, gofmt });
   return { planned: p, out };
-}
-
-function vcError(fn: () => unknown): VcError {
-  try {
-    fn();
-  } catch (e) {
-    if (isVcError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a VcError');
 }
 
 describe.each(VARIANTS)('variant %s', (variant) => {
@@ -107,7 +97,7 @@ describe.each(VARIANTS)('variant %s', (variant) => {
 
     it(`${strategy}: a marker for another key is refused, naming both keys`, async () => {
       const expected = await read(`${variant}/expected.go`);
-      const e = vcError(() =>
+      const e = thrown(() =>
         planPatch(expected, parseAnnotationKey('example.com/super-ip'), {
           strategy,
           parser: strategy === 'ast' ? parser : null,
@@ -163,7 +153,7 @@ describe('must-not-match', async () => {
     for (const strategy of ['ast', 'text', 'auto'] as const) {
       it(`${strategy}: unknown shape, saying what was found`, async () => {
         const src = await read(`must-not-match/${file}`);
-        const e = vcError(() =>
+        const e = thrown(() =>
           planPatch(src, KEY, { strategy, parser: strategy === 'text' ? null : parser }),
         );
         expect(e.code).toBe('UNKNOWN_SHAPE');
@@ -190,7 +180,7 @@ describe('the documented sed patch', () => {
 
   it('for another key than asked is refused', async () => {
     const sedded = documentedSed(await read('single-stack-v1.7/input.go'));
-    const e = vcError(() =>
+    const e = thrown(() =>
       planPatch(sedded, parseAnnotationKey('example.com/ip'), { strategy: 'ast', parser }),
     );
     expect(e.code).toBe('OTHER_KEY');
@@ -214,7 +204,7 @@ describe('the documented sed patch', () => {
       expect(sedded).toContain('(svc.Annotations["transparency.tenancy.x-k8s.io/clusterIP"])s');
       const fmt = await gofmt.format(sedded);
       expect(fmt.ok).toBe(false);
-      const e = vcError(() => planPatch(sedded, KEY, { strategy: 'auto', parser }));
+      const e = thrown(() => planPatch(sedded, KEY, { strategy: 'auto', parser }));
       expect(e.code).toBe('UNPARSABLE_GO');
       expect(e.hint).toContain('documented sed');
     } finally {
@@ -253,7 +243,7 @@ describe('annotation keys', () => {
     ['x/ünï', /must consist of/],
   ])('rejects %j', (key, why) => {
     expect(annotationKeyProblem(key)).toMatch(why);
-    const e = vcError(() => parseAnnotationKey(key));
+    const e = thrown(() => parseAnnotationKey(key));
     expect(e.exitCode).toBe(2);
     expect(e.code).toBe('BAD_ANNOTATION_KEY');
   });
@@ -263,7 +253,7 @@ describe('unparsable Go', () => {
   it('is an error for both tree strategies, and text output is checked by gofmt', async () => {
     const broken = (await read('single-stack-v1.7/input.go')).replace('func toService(', 'func toService((');
     for (const strategy of ['ast', 'auto'] as const) {
-      const e = vcError(() => planPatch(broken, KEY, { strategy, parser }));
+      const e = thrown(() => planPatch(broken, KEY, { strategy, parser }));
       expect(e.code).toBe('UNPARSABLE_GO');
       expect(e.message).toMatch(/is not valid Go \(line \d+, column \d+/);
     }

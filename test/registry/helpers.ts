@@ -3,21 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { printError } from '../../src/cli/io.js';
-import { VcError } from '../../src/errors.js';
+import type { VcError } from '../../src/errors.js';
 import type { RetryPolicy } from '../../src/registry/index.js';
 
 /** Tiny backoff: tests wait milliseconds, not seconds. */
 export const fast: Partial<RetryPolicy> = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
-
-export async function caught(p: Promise<unknown>): Promise<VcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof VcError) return e;
-    throw e;
-  }
-  throw new Error('expected a VcError');
-}
 
 /** What the CLI prints for an error, stderr lines and the --json document together. */
 export function rendered(e: VcError): string {
@@ -77,3 +67,5 @@ fi
   await chmod(script, 0o755);
   return { bin, asked };
 }
+
+export { rejection as caught } from '../support/errors.js';

@@ -2,27 +2,18 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VcError } from '../../src/errors.js';
+import type { VcError } from '../../src/errors.js';
 import { registrySink } from '../../src/publish/registry.js';
 import { anonymous, RegistryClient, type RegistryClientOptions } from '../../src/registry/index.js';
 import { freePort, skopeo, startRegistry, type TestRegistry } from '../support/registry.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { makeTestIndex, sha256 } from '../support/test-image.js';
+import { caught } from './helpers.js';
 
 const fast: RegistryClientOptions['retry'] = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
 
 function client(opts: RegistryClientOptions = {}): RegistryClient {
   return new RegistryClient({ credentials: anonymous, retry: fast, ...opts });
-}
-
-async function caught(p: Promise<unknown>): Promise<VcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof VcError) return e;
-    throw e;
-  }
-  throw new Error('expected a VcError');
 }
 
 let reg: TestRegistry;
