@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export PATH="/usr/lib/go-1.23/bin:$PATH"
+# The Node that setup.sh installed when the machine's is too old (it cannot change our PATH).
+export PATH="$PWD/.tools/node/bin:/usr/lib/go-1.23/bin:$PATH"
 npm run --silent lint
 npm run --silent typecheck
 npx vitest run "$@"

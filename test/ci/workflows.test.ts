@@ -27,9 +27,9 @@ describe('GitHub workflows', () => {
     }
   });
 
-  it('ci runs the test script on Node 20, 22 and 24 in Debian bookworm', async () => {
+  it('ci runs the test script on Node 22, 24 and 26 in Debian bookworm', async () => {
     const wf = parse(await readFile(join(ROOT, '.github/workflows/ci.yml'), 'utf8'));
-    expect(wf.jobs.test.strategy.matrix.node).toEqual([20, 22, 24]);
+    expect(wf.jobs.test.strategy.matrix.node).toEqual([22, 24, 26]);
     expect(wf.jobs.test.container.image).toBe('debian:bookworm');
     expect(wf.jobs.test.steps.map((s: { run?: string }) => s.run)).toContain('bash scripts/test.sh');
   });
