@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { sharedGoCache } from './go-harness.js';
 
 /** The compiled CLI, as users run it (test/global-setup.ts builds it first). */
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -26,4 +28,19 @@ export async function vc(
 /** The one JSON document a --json run prints on stdout. */
 export function json<T = Record<string, unknown>>(r: CliResult): T {
   return JSON.parse(r.stdout) as T;
+}
+
+/**
+ * The environment of a CLI build in tests: a cache and Docker config under `work`, the fixture's Go
+ * modules from its replace directives (no proxy), the shared Go build cache, no TTY task list.
+ */
+export function buildEnv(work: string): Record<string, string> {
+  return {
+    VC_COREDNS_CACHE: join(work, 'cache'),
+    DOCKER_CONFIG: join(work, 'docker-config'),
+    GOFLAGS: '-mod=mod',
+    GOPROXY: 'off',
+    GOCACHE: sharedGoCache(),
+    CI: 'true',
+  };
 }
