@@ -20,7 +20,7 @@ import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/pro
 import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { findGo } from '../src/build/index.js';
+import { findGo } from '../src/compile/index.js';
 import { assembleImage, imageLabels, loadBuiltinBase } from '../src/image/index.js';
 import { DEFAULT_ANNOTATION } from '../src/patch/index.js';
 import { registrySink } from '../src/publish/registry.js';

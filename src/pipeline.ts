@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import type Dockerode from 'dockerode';
 import semver from 'semver';
-import { buildBinaries, checkTools, type Tools } from './build/index.js';
 import type { Reporter } from './cli/progress.js';
+import { checkTools, compileBinaries, type Tools } from './compile/index.js';
 import { badInput, isVcError, redact } from './errors.js';
 import {
   assembleImage,
@@ -484,7 +484,7 @@ async function buildOne(
         ? (sourceCopy.commitTime ?? sourceEpochFromEnv(env))
         : await commitTime(dir, { signal, env });
       reporter.stage(version, 'build', platformNames.join(', '));
-      const binaries = await buildBinaries(
+      const binaries = await compileBinaries(
         {
           checkout: { dir, release, owned: true },
           platforms,

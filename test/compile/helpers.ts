@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'vitest';
-import type { BuildRequest, GoInfo } from '../../src/build/index.js';
+import type { CompileRequest, GoInfo } from '../../src/compile/index.js';
 import {
   DEFAULT_ANNOTATION,
   defaultPatchDeps,
@@ -65,8 +65,8 @@ export async function request(
   co: Checkout,
   go: GoInfo,
   base: string,
-  over: Partial<BuildRequest> = {},
-): Promise<BuildRequest> {
+  over: Partial<CompileRequest> = {},
+): Promise<CompileRequest> {
   return {
     checkout: co,
     platforms: [AMD64, ARM64],

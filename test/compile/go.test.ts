@@ -20,7 +20,7 @@ import {
   releaseCommand,
   sameGoRelease,
   satisfiesGoMinimum,
-} from '../../src/build/index.js';
+} from '../../src/compile/index.js';
 import { rejection } from '../support/errors.js';
 import { installedGoVersion } from '../support/fixture.js';
 

@@ -1,4 +1,4 @@
-// The one way build/ starts processes. make starts go, which starts compile and link: each process
+// The one way compile/ starts processes. make starts go, which starts compile and link: each process
 // runs in its own process group (detached: setsid), and stopping it signals the whole group, so an
 // abort leaves nothing running behind. The signal is SIGINT, as a terminal's Ctrl-C sends it to its
 // foreground group (make then deletes the target it was making), SIGKILL for whatever outlives it.

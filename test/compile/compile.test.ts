@@ -1,4 +1,4 @@
-// buildBinaries with real git, make and Go on the fixture repository (offline).
+// compileBinaries with real git, make and Go on the fixture repository (offline).
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type BuildProgress,
-  buildBinaries,
+  type CompileProgress,
+  compileBinaries,
   execaRunner,
   findGo,
   type GoInfo,
   type Runner,
-} from '../../src/build/index.js';
+} from '../../src/compile/index.js';
 import { eraFor, formatPlatform, parsePlatforms } from '../../src/versions/index.js';
 import { createFixtureRepo, type FixtureRepo, installedGoVersion } from '../support/fixture.js';
 import { resolve } from '../support/go-harness.js';
@@ -49,13 +49,13 @@ async function work(name: string): Promise<string> {
   return mkdtemp(join(base, `${name}-`));
 }
 
-describe('buildBinaries: two eras, patch end to end', () => {
+describe('compileBinaries: two eras, patch end to end', () => {
   it('v1.6.8 (single-stack): linux/amd64 and linux/arm64 through the per-arch rule', async () => {
     const w = await work('v1.6.8');
     const co = await checkout(repo, 'v1.6.8', join(w, 'coredns'));
-    const events: BuildProgress[] = [];
+    const events: CompileProgress[] = [];
     const req = await request(co, go, w, { onProgress: (e) => events.push(e) });
-    const bins = await buildBinaries(req);
+    const bins = await compileBinaries(req);
 
     expect(bins.map((b) => [formatPlatform(b.platform), b.path])).toEqual([
       ['linux/amd64', join(w, 'out/linux/amd64/coredns')],
@@ -97,7 +97,7 @@ describe('buildBinaries: two eras, patch end to end', () => {
   it('v1.9.3 (dual-stack): linux/amd64, linux/arm64 and linux/arm/v7', async () => {
     const w = await work('v1.9.3');
     const co = await checkout(repo, 'v1.9.3', join(w, 'coredns'));
-    const bins = await buildBinaries(await request(co, go, w, { platforms: [AMD64, ARM64, ARM_V7] }));
+    const bins = await compileBinaries(await request(co, go, w, { platforms: [AMD64, ARM64, ARM_V7] }));
     expect(bins.map((b) => b.path)).toEqual([
       join(w, 'out/linux/amd64/coredns'),
       join(w, 'out/linux/arm64/coredns'),
@@ -113,14 +113,14 @@ describe('buildBinaries: two eras, patch end to end', () => {
   });
 });
 
-describe('buildBinaries: reproducible', () => {
+describe('compileBinaries: reproducible', () => {
   it('gives byte-identical binaries for the same tag in different directories', async () => {
     const a = await checkout(repo, 'v1.9.3', join(await work('repro-a'), 'coredns'));
     const deep = join(await work('repro-b'), 'a-much-longer', 'path to', 'coredns');
     await mkdir(join(deep, '..'), { recursive: true });
     const b = await checkout(repo, 'v1.9.3', deep);
-    const binsA = await buildBinaries(await request(a, go, join(a.dir, '..')));
-    const binsB = await buildBinaries(await request(b, go, join(b.dir, '..')));
+    const binsA = await compileBinaries(await request(a, go, join(a.dir, '..')));
+    const binsB = await compileBinaries(await request(b, go, join(b.dir, '..')));
     expect(binsB.map((x) => x.sha256)).toEqual(binsA.map((x) => x.sha256));
     for (const [i, x] of binsA.entries()) {
       const bytesA = await readFile(x.path);
@@ -134,21 +134,21 @@ describe('buildBinaries: reproducible', () => {
     const c = await checkout(repo, 'v1.9.3', join(await work('repro-c'), 'x', 'coredns'));
     await mkdir(join(c.dir, '..'), { recursive: true });
     const fresh = await mkdtemp(join(base, 'gocache-'));
-    const [binC] = await buildBinaries(
+    const [binC] = await compileBinaries(
       await request(c, go, join(c.dir, '..'), { platforms: [AMD64], env: testEnv({ GOCACHE: fresh }) }),
     );
     expect(binC?.sha256).toBe(binsA[0]?.sha256);
   });
 });
 
-describe('buildBinaries: Go choice', () => {
+describe('compileBinaries: Go choice', () => {
   it('refuses a go.mod asking for a newer Go (GO_TOO_OLD) before starting anything', async () => {
     const w = await work('too-old');
     const co = await checkout(repo, 'v1.9.3', join(w, 'coredns'));
     const goMod = join(co.dir, 'go.mod');
     await writeFile(goMod, (await readFile(goMod, 'utf8')).replace(/^go 1\.17$/m, 'go 1.99'));
     const req = await request(co, go, w);
-    const e = await rejection(buildBinaries(req));
+    const e = await rejection(compileBinaries(req));
     expect({ code: e.code, exitCode: e.exitCode, message: e.message }).toEqual({
       code: 'GO_TOO_OLD',
       exitCode: 1,
@@ -166,7 +166,7 @@ describe('buildBinaries: Go choice', () => {
     await writeFile(join(co.dir, '.go-version'), `${other}\n`);
     const warnings: string[] = [];
     const req = await request(co, go, w, { platforms: [AMD64], onWarning: (m) => warnings.push(m) });
-    const [bin] = await buildBinaries(req);
+    const [bin] = await compileBinaries(req);
     expect(warnings).toEqual([
       `upstream builds this CoreDNS with Go ${other} (.go-version); building with the local Go ${local} (pass --go PATH to use that one)`,
     ]);
@@ -174,7 +174,7 @@ describe('buildBinaries: Go choice', () => {
 
     // With --go-toolchain auto the Makefile's `export GOTOOLCHAIN = go<.go-version>` wins: Go tries to
     // download that toolchain, which cannot work offline.
-    const e = await rejection(buildBinaries({ ...req, goToolchain: 'auto', outDir: join(w, 'out-auto') }));
+    const e = await rejection(compileBinaries({ ...req, goToolchain: 'auto', outDir: join(w, 'out-auto') }));
     expect([e.code, e.exitCode]).toEqual(['BUILD_FAILED', 1]);
     expect(e.hint).toContain(`go${other}`);
     expect(e.hint).toContain(
@@ -186,13 +186,13 @@ describe('buildBinaries: Go choice', () => {
   });
 });
 
-describe('buildBinaries: failures', () => {
+describe('compileBinaries: failures', () => {
   it('names the platform and version of a failing build, with the log tail and the command', async () => {
     const w = await work('broken');
     const co = await checkout(repo, 'v1.9.4', join(w, 'coredns'));
-    const events: BuildProgress[] = [];
+    const events: CompileProgress[] = [];
     const req = await request(co, go, w, { jobs: 1, onProgress: (e) => events.push(e) });
-    const e = await rejection(buildBinaries(req));
+    const e = await rejection(compileBinaries(req));
     expect({ code: e.code, exitCode: e.exitCode, message: e.message }).toEqual({
       code: 'BUILD_FAILED',
       exitCode: 1,
@@ -221,7 +221,7 @@ describe('buildBinaries: failures', () => {
     const w = await work('broken-release');
     const co = await checkout(repo, 'v1.9.4', join(w, 'coredns'));
     const req = await request(co, go, w, { releaseMakefile: true });
-    const e = await rejection(buildBinaries(req));
+    const e = await rejection(compileBinaries(req));
     expect(e.message).toBe(
       'building CoreDNS v1.9.4 for linux/amd64, linux/arm64 with Makefile.release at darwin/amd64 failed (make exited with code 2)',
     );
@@ -237,7 +237,7 @@ describe('buildBinaries: failures', () => {
         release: { version, commit: 'a'.repeat(40), era: eraFor(version) },
         owned: true,
       };
-      const e = await rejection(buildBinaries(await request({ ...co, dir: repo.dir }, go, base)));
+      const e = await rejection(compileBinaries(await request({ ...co, dir: repo.dir }, go, base)));
       expect({ code: e.code, exitCode: e.exitCode, message: e.message }).toEqual({
         code: 'NOT_BUILDABLE',
         exitCode: 2,
@@ -252,7 +252,7 @@ describe('buildBinaries: failures', () => {
       release: { version: 'v1.1.0', commit: 'a'.repeat(40), era: eraFor('v1.1.0') },
       owned: true,
     };
-    const e = await rejection(buildBinaries(await request(old, go, base)));
+    const e = await rejection(compileBinaries(await request(old, go, base)));
     expect([e.code, e.exitCode, e.hint]).toEqual([
       'NOT_BUILDABLE',
       2,
@@ -277,7 +277,7 @@ describe('buildBinaries: failures', () => {
     const w = await work('riscv');
     const co = await checkout(repo, 'v1.9.3', join(w, 'coredns'), false);
     const req = await request(co, go, w, { platforms: [AMD64, { os: 'linux', arch: 'riscv64' }] });
-    expect(await rejection(buildBinaries(req))).toMatchObject(want);
+    expect(await rejection(compileBinaries(req))).toMatchObject(want);
     expect(await filesUnder(req.logDir)).toEqual([]);
   });
 
@@ -285,19 +285,19 @@ describe('buildBinaries: failures', () => {
     const w = await work('no-make');
     const co = await checkout(repo, 'v1.6.8', join(w, 'coredns'), false);
     const req = await request(co, go, w, { env: testEnv({ PATH: '/nonexistent' }), platforms: [AMD64] });
-    const e = await rejection(buildBinaries(req));
+    const e = await rejection(compileBinaries(req));
     expect([e.code, e.exitCode]).toEqual(['MISSING_TOOL', 1]);
     expect(e.message).toMatch(/^could not start make to build CoreDNS v1\.6\.8: /);
   });
 });
 
-describe('buildBinaries: Makefile.release', () => {
+describe('compileBinaries: Makefile.release', () => {
   it('builds the same bytes as the per-arch rule, picked from build/linux', async () => {
     const w = await work('release');
     const co = await checkout(repo, 'v1.6.8', join(w, 'coredns'));
-    const perArch = await buildBinaries(await request(co, go, w));
+    const perArch = await compileBinaries(await request(co, go, w));
     const req = await request(co, go, w, { releaseMakefile: true, outDir: join(w, 'out-release') });
-    const viaRelease = await buildBinaries(req);
+    const viaRelease = await compileBinaries(req);
     expect(viaRelease.map((b) => b.sha256)).toEqual(perArch.map((b) => b.sha256));
     expect(await filesUnder(req.outDir)).toEqual(['linux/amd64/coredns', 'linux/arm64/coredns']);
     // Upstream's target also built darwin and windows, left in the checkout's build/.
@@ -310,7 +310,7 @@ describe('buildBinaries: Makefile.release', () => {
   });
 });
 
-describe('buildBinaries: abort', () => {
+describe('compileBinaries: abort', () => {
   it('stops every process it started and leaves no binary', async () => {
     const w = await work('abort');
     const co = await checkout(repo, 'v1.6.8', join(w, 'coredns'));
@@ -322,7 +322,7 @@ describe('buildBinaries: abort', () => {
     const env = testEnv({ GOCACHE: await mkdtemp(join(base, 'gocache-')), TMPDIR: gotmp });
     const req = await request(co, go, w, { env });
     const ac = new AbortController();
-    const building = buildBinaries(req, recording, ac.signal);
+    const building = compileBinaries(req, recording, ac.signal);
     building.catch(() => {});
 
     // Wait until make has started go and go its compilers.
@@ -359,7 +359,7 @@ describe('buildBinaries: abort', () => {
       started++;
       return execaRunner(file, args, opts);
     };
-    const e = await rejection(buildBinaries(await request(co, go, w), counting, AbortSignal.abort()));
+    const e = await rejection(compileBinaries(await request(co, go, w), counting, AbortSignal.abort()));
     expect(e.code).toBe('ABORTED');
     expect(started).toBe(0);
   });

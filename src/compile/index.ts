@@ -1,12 +1,5 @@
-// build/: Go choice and per-platform builds through each release's own Makefile (ERAS.md section 2).
-export {
-  type BuildProgress,
-  type BuildRequest,
-  type BuildStage,
-  buildBinaries,
-  defaultJobs,
-  logFileName,
-} from './build.js';
+// compile/: Go choice and per-platform builds through each release's own Makefile (ERAS.md section 2).
+
 export {
   binaryPath,
   buildEnv,
@@ -16,6 +9,14 @@ export {
   perArchCommand,
   releaseCommand,
 } from './commands.js';
+export {
+  type CompileProgress,
+  type CompileRequest,
+  type CompileStage,
+  compileBinaries,
+  defaultJobs,
+  logFileName,
+} from './compile.js';
 export {
   compareGoVersions,
   type GoVersion,

@@ -27,16 +27,16 @@ import { failureHints, tail } from './hints.js';
 import { execaRunner, type Runner } from './runner.js';
 import { checkGoRequirement, type Env, findOnPath, type GoInfo } from './tools.js';
 
-export type BuildStage = 'start' | 'done' | 'failed';
+export type CompileStage = 'start' | 'done' | 'failed';
 
-export interface BuildProgress {
+export interface CompileProgress {
   platform: Platform;
-  stage: BuildStage;
+  stage: CompileStage;
   /** wall time of the platform's build, on 'done' and 'failed' */
   seconds?: number;
 }
 
-export interface BuildRequest {
+export interface CompileRequest {
   /** a patched checkout of a buildable release (v1.5.0+) */
   checkout: Checkout;
   platforms: Platform[];
@@ -56,7 +56,7 @@ export interface BuildRequest {
   gitCommit: string;
   /** the environment the CLI read once; default process.env */
   env?: Env;
-  onProgress?: (event: BuildProgress) => void;
+  onProgress?: (event: CompileProgress) => void;
   /** e.g. a Go other than `.go-version` names */
   onWarning?: (message: string) => void;
 }
@@ -80,7 +80,7 @@ function aborted(version: string, signal: AbortSignal): VcError {
   });
 }
 
-function validate(req: BuildRequest): { platforms: Platform[]; gitCommit: string } {
+function validate(req: CompileRequest): { platforms: Platform[]; gitCommit: string } {
   const { version, era } = req.checkout.release;
   if (!era.buildable) {
     throw badInput(
@@ -108,7 +108,7 @@ function validate(req: BuildRequest): { platforms: Platform[]; gitCommit: string
 }
 
 /** Tools Makefile.release checks at parse time, by era trap: refused up front rather than by make. */
-async function checkReleaseTools(req: BuildRequest, env: Env): Promise<void> {
+async function checkReleaseTools(req: CompileRequest, env: Env): Promise<void> {
   const { era, version } = req.checkout.release;
   const needed: string[] = [];
   if (era.traps.includes('curl-check')) needed.push('curl');
@@ -142,7 +142,7 @@ interface Failure {
   spawnError: string | null;
 }
 
-async function failure(f: Failure, req: BuildRequest, ctx: CommandContext): Promise<VcError> {
+async function failure(f: Failure, req: CompileRequest, ctx: CommandContext): Promise<VcError> {
   const { version } = req.checkout.release;
   const command = formatCommand(f.cmd, req.checkout.dir, ctx);
   if (f.spawnError !== null) {
@@ -201,13 +201,13 @@ function secondsSince(t0: number): number {
 }
 
 /**
- * Builds every platform of req (see BuildRequest), copies the binaries to outDir (atomically, only
+ * Builds every platform of req (see CompileRequest), copies the binaries to outDir (atomically, only
  * when all built) and returns them with their sha256 (hex). Throws VcError: NOT_BUILDABLE,
  * UNKNOWN_PLATFORM (exit 2); GO_TOO_OLD, MISSING_TOOL, BUILD_FAILED, ABORTED (exit 1). The signal
  * stops every process started (whole process groups) and leaves no binary behind.
  */
-export async function buildBinaries(
-  req: BuildRequest,
+export async function compileBinaries(
+  req: CompileRequest,
   run: Runner = execaRunner,
   signal?: AbortSignal,
 ): Promise<Binary[]> {
@@ -237,7 +237,7 @@ export async function buildBinaries(
   const onAbort = () => stop.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) onAbort(); // aborted during the checks above
-  const progress = (platform: Platform, stage: BuildStage, seconds?: number) =>
+  const progress = (platform: Platform, stage: CompileStage, seconds?: number) =>
     req.onProgress?.(seconds === undefined ? { platform, stage } : { platform, stage, seconds });
   const built = (p: Platform) =>
     join(dir, req.releaseMakefile ? binaryPath({ os: p.os, arch: p.arch }) : binaryPath(p));
@@ -292,13 +292,13 @@ export async function buildBinaries(
 }
 
 async function buildWithReleaseMakefile(
-  req: BuildRequest,
+  req: CompileRequest,
   platforms: Platform[],
   ctx: CommandContext,
   run: Runner,
   stop: AbortController,
   built: (p: Platform) => string,
-  progress: (platform: Platform, stage: BuildStage, seconds?: number) => void,
+  progress: (platform: Platform, stage: CompileStage, seconds?: number) => void,
 ): Promise<void> {
   const { version } = req.checkout.release;
   const cmd = releaseCommand(platforms, ctx);
@@ -332,7 +332,7 @@ async function buildWithReleaseMakefile(
 
 /** Copies each built binary to outDir (temp + rename), hashing the bytes it writes. */
 async function copyOut(
-  req: BuildRequest,
+  req: CompileRequest,
   platforms: Platform[],
   built: (p: Platform) => string,
   signal: AbortSignal | undefined,
