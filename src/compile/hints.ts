@@ -22,7 +22,7 @@ const LOG_RULES: LogRule[] = [
       `this CoreDNS needs Go >= ${m[1]?.replace(/[),;]+$/, '')} (the local Go is ${c.goVersion}): pass --go PATH to a newer Go, or install one`,
   },
   {
-    test: /go: (?:downloading|download) go\d|toolchain not available|switching to go\d|GOTOOLCHAIN/,
+    test: /go: (?:downloading|download) go\d|golang\.org\/toolchain@|toolchain not available|switching to go\d|GOTOOLCHAIN/,
     hint: (_m, c) =>
       c.goToolchain === 'auto'
         ? 'Go tried to download the toolchain the Makefile or go.mod names (--go-toolchain auto): drop ' +
