@@ -1,8 +1,8 @@
 // The config labels of DESIGN.md "Outputs, tags, labels", and the build key that lets a later run skip
 // an image that is already current.
-import { createHash } from 'node:crypto';
 import { patchId } from '../patch/templates.js';
 import type { Platform, Release } from '../types.js';
+import { sha256Hex } from '../util/digest.js';
 import { formatPlatform } from '../versions/platforms.js';
 import { canonicalJson } from './canonical-json.js';
 
@@ -60,7 +60,7 @@ export function buildKey(input: BuildKeyInput): string {
     platforms: input.platforms.map(formatPlatform).sort(),
     source: input.sourceTreeHash ? `tree:${input.sourceTreeHash}` : `commit:${input.commit}`,
   };
-  return createHash('sha256').update(canonicalJson(doc)).digest('hex');
+  return sha256Hex(canonicalJson(doc));
 }
 
 /** A URL without user name or password (labels are public); anything else unchanged. */

@@ -1,9 +1,9 @@
 // The file reads of image/: the CA bundle shipped with the package (assets/), and the built binaries.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { VcError } from '../errors.js';
 import type { Binary, Platform } from '../types.js';
+import { sha256Hex } from '../util/digest.js';
 import type { PlatformBinary } from './assemble.js';
 import { type BaseImage, builtinBase } from './base.js';
 
@@ -35,7 +35,7 @@ export async function loadBinaries(binaries: readonly Binary[]): Promise<Platfor
   return Promise.all(
     binaries.map(async (b) => {
       const bytes = new Uint8Array(await readFile(b.path));
-      const actual = createHash('sha256').update(bytes).digest('hex');
+      const actual = sha256Hex(bytes);
       if (actual !== b.sha256.replace(/^sha256:/, '')) {
         throw new VcError(`${b.path} changed after it was built (sha256 ${actual}, expected ${b.sha256})`, {
           code: 'BINARY_CHANGED',

@@ -6,10 +6,11 @@ import { resolve } from 'node:path';
 import { VcError } from '../errors.js';
 import { platformImage } from '../image/assemble.js';
 import { canonicalJson } from '../image/canonical-json.js';
-import { digestHex } from '../image/digest.js';
 import { MEDIA_TYPE, REF_NAME_ANNOTATION } from '../image/oci.js';
 import { type TarEntry, writeTar } from '../image/tar.js';
 import type { Blob, ImageIndex, Platform, PlatformImage, Published, Sink } from '../types.js';
+import { throwIfAborted } from '../util/abort.js';
+import { digestHex } from '../util/digest.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { formatPlatform } from '../versions/platforms.js';
 
@@ -94,7 +95,7 @@ export function dockerArchiveSink(file: string, platform: Platform, opts: Docker
     async write(index: ImageIndex, tag: string, signal?: AbortSignal): Promise<Published> {
       const image = selectPlatform(index, platform);
       const bytes = dockerArchiveBytes(image, repoTagFor(repository, tag));
-      if (signal?.aborted) throw new VcError('interrupted', { code: 'ABORTED', cause: signal.reason });
+      throwIfAborted(signal);
       await writeFileAtomic(file, bytes, 0o644);
       return { refs: [resolve(file)], digest: index.digest };
     },

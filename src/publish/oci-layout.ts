@@ -5,11 +5,9 @@
 // state plus unreferenced blobs, never a half-written file.
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import lockfile from 'proper-lockfile';
 import { VcError } from '../errors.js';
 import { canonicalJson } from '../image/canonical-json.js';
-import { digestHex, matchesDescriptor } from '../image/digest.js';
+import { matchesDescriptor } from '../image/digest.js';
 import {
   MEDIA_TYPE,
   type OciConfig,
@@ -19,18 +17,18 @@ import {
 } from '../image/oci.js';
 import { parseConfig, parseIndex, parseManifest } from '../image/read.js';
 import type { Blob, Descriptor, ImageIndex, Platform, Published, Sink } from '../types.js';
+import { abortError } from '../util/abort.js';
+import { digestHex } from '../util/digest.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { acquireLock } from '../util/lock.js';
 
 export const OCI_LAYOUT_FILE = 'oci-layout';
 export const OCI_LAYOUT_VERSION = '1.0.0';
-const LOCK_NAME = '.vc-coredns.lock';
+/** The lock directory is `.vc-coredns.lock` (hidden: tools that read the layout skip it). */
+const LOCK_BASENAME = '.vc-coredns';
 
 function layoutError(dir: string, message: string, cause?: unknown): VcError {
   return new VcError(`OCI layout ${dir}: ${message}`, { code: 'BAD_OCI_LAYOUT', cause });
-}
-
-function abortError(signal: AbortSignal): VcError {
-  return new VcError('interrupted', { code: 'ABORTED', cause: signal.reason });
 }
 
 export function blobPath(dir: string, digest: string): string {
@@ -87,7 +85,7 @@ async function ensureLayout(dir: string): Promise<void> {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw layoutError(dir, 'cannot read oci-layout', e);
   }
   if (text === null) {
-    const others = (await readdir(dir)).filter((n) => n !== 'blobs' && n !== LOCK_NAME && !n.startsWith('.'));
+    const others = (await readdir(dir)).filter((n) => n !== 'blobs' && !n.startsWith('.'));
     if (others.length > 0) {
       throw new VcError(`${dir} is not empty and is not an OCI image layout (no oci-layout file)`, {
         code: 'BAD_OCI_LAYOUT',
@@ -154,46 +152,22 @@ export function withTag(current: OciIndex, descriptor: Descriptor, tag: string):
   return { ...current, schemaVersion: 2, mediaType: MEDIA_TYPE.index, manifests: [...untagged, ...tagged] };
 }
 
-// Writers of one process to one layout take turns; other processes are kept out by a lock directory.
-const queues = new Map<string, Promise<unknown>>();
-
+/** Writers of index.json take turns, in this process and across processes (util/lock.ts). */
 async function withLayoutLock<T>(
   dir: string,
   signal: AbortSignal | undefined,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const key = resolve(dir);
-  const previous = queues.get(key) ?? Promise.resolve();
-  const run = previous
-    .catch(() => {})
-    .then(async () => {
-      let release: (() => Promise<void>) | null = null;
-      for (let delay = 20; release === null; delay = Math.min(delay * 2, 250)) {
-        if (signal?.aborted) throw abortError(signal);
-        try {
-          release = await lockfile.lock(key, {
-            realpath: false,
-            stale: 20_000,
-            retries: 0,
-            lockfilePath: join(key, LOCK_NAME),
-            onCompromised: () => {},
-          });
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
-          await sleep(delay);
-        }
-      }
-      try {
-        return await fn();
-      } finally {
-        await release().catch(() => {});
-      }
-    });
-  queues.set(key, run);
+  const lock = await acquireLock(join(resolve(dir), LOCK_BASENAME), {
+    what: `the OCI layout ${dir}`,
+    code: 'OCI_LAYOUT_LOCKED',
+    waitMs: 10 * 60_000,
+    ...(signal ? { signal } : {}),
+  });
   try {
-    return await run;
+    return await fn();
   } finally {
-    if (queues.get(key) === run) queues.delete(key);
+    await lock.release();
   }
 }
 

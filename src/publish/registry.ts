@@ -2,38 +2,13 @@ import { badInput, VcError } from '../errors.js';
 import type { RegistryClient } from '../registry/client.js';
 import { type ImageRef, isValidTag, parseRef, repoName } from '../registry/ref.js';
 import type { Blob, ImageIndex, Published, Sink } from '../types.js';
+import { forEachLimit } from '../util/pool.js';
 
 export interface RegistrySinkOptions {
   /** A repository of the same registry to mount blobs from instead of uploading them. */
   mountFrom?: string;
   /** Blob uploads at a time (default 3). */
   concurrency?: number;
-}
-
-/** Runs fn on every item, at most `limit` at once; the first failure stops the rest. */
-async function forEachLimit<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T, signal: AbortSignal) => Promise<unknown>,
-  signal?: AbortSignal,
-): Promise<void> {
-  const stop = new AbortController();
-  const inner = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (next < items.length && !failure) {
-      const item = items[next++] as T;
-      try {
-        await fn(item, inner);
-      } catch (e) {
-        if (!failure) failure = { error: e };
-        stop.abort();
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failure) throw failure.error;
 }
 
 /**

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { badInput, VcError } from '../errors.js';
 import type { Blob, Descriptor, Platform, PlatformImage } from '../types.js';
+import { digestOf } from '../util/digest.js';
 import { type CredentialSource, dockerCredentials } from './credentials.js';
 import { httpError } from './errors.js';
 import {
@@ -66,10 +66,6 @@ interface ManifestJson {
   config?: Descriptor;
   layers?: Descriptor[];
   manifests?: Descriptor[];
-}
-
-function digestOf(bytes: Uint8Array, algorithm: string): string {
-  return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
 }
 
 function short(digest: string): string {

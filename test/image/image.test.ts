@@ -33,11 +33,11 @@ import {
   parseTar,
   readLayerEntries,
   readLayerFile,
-  sha256Digest,
   writeTar,
 } from '../../src/image/index.js';
 import { patchId } from '../../src/patch/templates.js';
 import type { ImageIndex } from '../../src/types.js';
+import { sha256Digest } from '../../src/util/digest.js';
 import { eraFor } from '../../src/versions/index.js';
 import { AMD64, ARM64, buildTiny } from './tiny-binary.js';
 
