@@ -25,6 +25,8 @@ export interface LockOptions {
    * an older vc-coredns) counts as dead once it is this old (default 10 s).
    */
   ownerlessMs?: number;
+  /** The longest pause between two looks at a held lock (default 1 s; short work asks sooner). */
+  pollMaxMs?: number;
 }
 
 export interface Lock {
@@ -178,13 +180,13 @@ async function takeOver(lockPath: string, dead: LockOwner | null): Promise<void>
  * waiting for a live holder until `waitMs`, taking a dead holder's lock over at once.
  */
 export async function acquireLock(path: string, opts: LockOptions): Promise<Lock> {
-  const { signal, log = () => {}, waitMs = 30 * 60_000, ownerlessMs = 10_000 } = opts;
+  const { signal, log = () => {}, waitMs = 30 * 60_000, ownerlessMs = 10_000, pollMaxMs = 1000 } = opts;
   await mkdir(dirname(path), { recursive: true });
   const lockPath = `${path}.lock`;
   const me = await currentOwner();
   const deadline = Date.now() + waitMs;
   let waited = false;
-  for (let delay = 25; ; delay = Math.min(delay * 2, 1000)) {
+  for (let delay = 10; ; delay = Math.min(delay * 2, pollMaxMs)) {
     if (signal?.aborted) throw abortError(signal);
     const lock = await tryLock(lockPath, me);
     if (lock) return lock;
