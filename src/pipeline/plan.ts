@@ -8,7 +8,7 @@ import type { AnnotationKey } from '../patch/annotation-key.js';
 import { describeOutput, type Output, singlePlatformOutput } from '../publish/outputs.js';
 import { isValidTag, parseRef, refTag, repoName } from '../registry/ref.js';
 import type { Platform, Release } from '../types.js';
-import { formatPlatform, goEnvFor, parsePlatforms, samePlatform } from '../versions/index.js';
+import { formatPlatform, parsePlatforms, samePlatform } from '../versions/index.js';
 import type { Selection } from './resolve.js';
 
 export interface BuildRequest {
@@ -123,7 +123,6 @@ function singlePlatform(platforms: readonly Platform[], host: Platform, what: st
 function planVersion(release: Release, req: BuildRequest, host: Host, newest: boolean): VersionPlan {
   const { version, era } = release;
   const platforms = parsePlatforms(req.platforms, era, version);
-  for (const p of platforms) goEnvFor(p);
   const tag = `${version}${req.tagSuffix}`;
   const tags = [...new Set([tag, ...(newest ? req.alsoTag : [])])];
   const targets = req.outputs.map((output): TargetPlan => {

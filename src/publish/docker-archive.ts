@@ -234,5 +234,13 @@ async function readLegacyArchive(
     [configDescriptor.digest, configBytes],
     ...layers.map((l) => [l.digest, part(l.path)] as const),
   ]);
-  return readImage(top, async (d) => byDigest.get(d.digest) ?? new Uint8Array(0), opts);
+  return readImage(
+    top,
+    async (d) => {
+      const bytes = byDigest.get(d.digest);
+      if (!bytes) throw archiveError(file, `blob ${d.digest} is missing`);
+      return bytes;
+    },
+    opts,
+  );
 }
