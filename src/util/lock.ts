@@ -2,7 +2,9 @@
 // `owner.json` inside naming the holder: pid, the process's start time and the machine's boot id. A
 // waiter that finds the holder dead (no such pid, or a pid now used by a process that started later, or
 // a reboot since) takes the lock over at once; a live holder is waited for until the deadline. No
-// heartbeat: liveness comes from the process table, not from a clock.
+// heartbeat: liveness comes from the process table, not from a clock. (proper-lockfile, used before,
+// judges a lock by its mtime: a dead run's lock blocks for its stale time, and a live holder that
+// misses a refresh, e.g. on a suspended machine, loses its lock; it records no holder to check.)
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
