@@ -2,7 +2,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { isVcError, VcError } from '../errors.js';
+import { badInput, isVcError, VcError } from '../errors.js';
 import { registerBuild } from './commands/build.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerMatrix } from './commands/matrix.js';
@@ -20,12 +20,30 @@ function packageVersion(): string {
   return pkg.version;
 }
 
+/**
+ * commander's message (`error: unknown command 'biuld'\n(Did you mean build?)`) as one error line and
+ * a hint: the suggestion, else where the usage is.
+ */
+export function commanderError(message: string, argv: string[], commands: string[]): VcError {
+  const [first = '', ...rest] = message.replace(/^error: /, '').split('\n');
+  const suggestion = /\(Did you mean (.+)\?\)/.exec(rest.join(' '))?.[1];
+  const command = argv.find((a) => !a.startsWith('-'));
+  const usage = `vc-coredns ${command && commands.includes(command) ? `${command} ` : ''}--help`;
+  return badInput(
+    first,
+    'BAD_FLAG',
+    suggestion ? `did you mean ${suggestion}? (${usage} shows the usage)` : `${usage} shows the usage`,
+  );
+}
+
 class Exit {
   constructor(readonly code: number) {}
 }
 
 export function buildProgram(io: Io, signal: AbortSignal): Command {
   const program = new Command('vc-coredns');
+  // commander's errors are printed by run(), as one `error:` line and a `hint:` line.
+  const output = { writeOut: io.out, writeErr: io.err, outputError: () => {} };
   const env: CommandEnv = {
     io,
     signal,
@@ -37,11 +55,12 @@ export function buildProgram(io: Io, signal: AbortSignal): Command {
     .description('Patched CoreDNS images for Kubernetes VirtualCluster tenants, for every CoreDNS release')
     .version(packageVersion(), '-V, --version')
     .option('--debug', 'show stack traces for expected failures (anywhere on the command line)')
-    // `build --version v1.9.3` is the subcommand's option, not the program's -V/--version.
+    // `build --version v1.9.3` is the subcommand's option, not the program's -V/--version; and after
+    // an unknown word (`biuld --version v1.9.3`) nothing is the program's: it is an unknown command.
     .enablePositionalOptions()
-    .showHelpAfterError('(run with --help for usage)')
+    .passThroughOptions()
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .configureOutput(output)
     .addHelpText(
       'after',
       `
@@ -62,7 +81,7 @@ Examples:
   registerMatrix(program, env);
   registerVerify(program, env);
   registerManifest(program, env);
-  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  for (const c of program.commands) c.exitOverride().configureOutput(output);
   return program;
 }
 
@@ -74,8 +93,9 @@ export async function run(
 ): Promise<number> {
   const json = argv.includes('--json');
   const debug = argv.includes('--debug');
+  const program = buildProgram(io, signal);
   try {
-    await buildProgram(io, signal).parseAsync(
+    await program.parseAsync(
       argv.filter((a) => a !== '--debug'),
       { from: 'user' },
     );
@@ -88,11 +108,16 @@ export async function run(
     }
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return 0; // --help, --version
-      // commander has printed its message already
-      if (json)
-        io.out(
-          `${JSON.stringify({ error: { code: 'BAD_FLAG', message: e.message.replace(/^error: /, ''), hint: null } })}\n`,
-        );
+      if (e.code === 'commander.help') return 2; // no command: the help went to stderr
+      printError(
+        io,
+        commanderError(
+          e.message,
+          argv,
+          program.commands.map((c) => c.name()),
+        ),
+        json,
+      );
       return 2;
     }
     if (isVcError(e)) {
