@@ -10,7 +10,7 @@ export function parseChoice<T extends string>(flag: string, value: string, choic
 
 export function parsePositiveInt(flag: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
+  if (!Number.isSafeInteger(n) || n < 1)
     throw badInput(`${flag} must be a whole number of 1 or more`, 'BAD_FLAG');
   return n;
 }

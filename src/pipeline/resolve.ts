@@ -11,7 +11,9 @@ import {
   eraFor,
   filterSemverTags,
   type KubernetesTable,
+  parseKubernetesList,
   parseVersion,
+  quoteInput,
   type Resolution,
   resolveKubernetes,
   resolveSpec,
@@ -33,6 +35,7 @@ export async function listVersions(
   range: string | undefined,
   ctx: Context,
 ): Promise<VersionRow[]> {
+  if (range !== undefined) classifySpec(range); // bad input before any network
   ctx.reporter.info(`listing the tags of ${redact(url)}`);
   const tags = await listRemoteTags(url, { signal: ctx.signal, env: ctx.env });
   const selected = range === undefined ? tags : selectTags(tags, range);
@@ -65,7 +68,7 @@ function selectTags(tags: RemoteTag[], spec: string): RemoteTag[] {
       : tags.filter((t) => semver.satisfies(t.version, parsed.range));
   if (hit.length === 0) {
     throw badInput(
-      `no CoreDNS release matches "${spec}"`,
+      `no CoreDNS release matches ${quoteInput(spec)}`,
       'EMPTY_RANGE',
       `releases go from ${tags[0]?.version} to ${tags.at(-1)?.version}`,
     );
@@ -85,6 +88,9 @@ export interface Selection {
 
 /** Resolves what the user asked for against the repository's tags, to releases with their commits. */
 export async function resolveReleases(url: string, sel: Selection, ctx: Context): Promise<Release[]> {
+  // bad input before any network
+  if (sel.kubernetes !== undefined) parseKubernetesList(sel.kubernetes);
+  else classifySpec(sel.spec ?? 'latest');
   ctx.reporter.info(`resolving against ${redact(url)}`);
   const tags = await listRemoteTags(url, { signal: ctx.signal, env: ctx.env });
   const names = filterSemverTags(tags.map((t) => t.version));

@@ -3,7 +3,7 @@
 import semver from 'semver';
 import { badInput } from '../errors.js';
 import { describeDropped, keepSupported, type ResolveOptions } from './resolve.js';
-import { filterSemverTags, parseVersion } from './version.js';
+import { checkInputSize, filterSemverTags, oversizedNumber, parseVersion, quoteInput } from './version.js';
 
 /** From Kubernetes patch `fromPatch` on (until the next step), kubeadm installs `coredns`. */
 export interface CoreDnsStep {
@@ -86,14 +86,10 @@ export function knownKubernetesMinors(table: KubernetesTable = KUBERNETES_COREDN
 /** `1.30`, `v1.30`, `1.30.2`, `v1.30.2` -> `{minor: '1.30', patch: null | 2}`; else BAD_KUBERNETES. */
 export function parseKubernetesRelease(input: string): KubernetesRelease {
   const text = input.trim();
+  const hint = 'a Kubernetes release looks like 1.30 (its newest patch) or 1.30.2';
+  checkInputSize(text, 'Kubernetes release', 'BAD_KUBERNETES', hint);
   const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?$/.exec(text);
-  if (!m) {
-    throw badInput(
-      `invalid Kubernetes release "${text}"`,
-      'BAD_KUBERNETES',
-      'a Kubernetes release looks like 1.30 (its newest patch) or 1.30.2',
-    );
-  }
+  if (!m) throw badInput(`invalid Kubernetes release ${quoteInput(text)}`, 'BAD_KUBERNETES', hint);
   return { minor: minorKey(m[1] as string, m[2] as string), patch: m[3] === undefined ? null : Number(m[3]) };
 }
 
@@ -102,7 +98,7 @@ export function parseKubernetesList(list: string): KubernetesRelease[] {
   const entries = list.split(',').map((s) => s.trim());
   if (entries.some((e) => e === '')) {
     throw badInput(
-      `invalid Kubernetes list "${list}"`,
+      `invalid Kubernetes list ${quoteInput(list)}`,
       'BAD_KUBERNETES',
       'give comma-separated releases, e.g. 1.28,1.29',
     );
@@ -210,7 +206,8 @@ function mapVersion(source: string, where: string, value: unknown): string {
       // reported below with the file's context
     }
   }
-  throw mapError(source, `${where}: ${JSON.stringify(value)} is not a CoreDNS version like v1.14.8`);
+  const shown = typeof value === 'string' ? quoteInput(value) : JSON.stringify(value);
+  throw mapError(source, `${where}: ${shown} is not a CoreDNS version like v1.14.8`);
 }
 
 /**
@@ -229,11 +226,11 @@ export function parseKubernetesMap(text: string, source = '--kubernetes-map'): K
   const table = new Map<string, KubernetesEntry>();
   for (const [key, value] of Object.entries(doc)) {
     const m = /^v?(\d+)\.(\d+)$/.exec(key.trim());
-    if (!m) {
+    if (!m || oversizedNumber(m.slice(1)) !== undefined) {
       const patchHint = /^v?\d+\.\d+\.\d+$/.test(key.trim())
         ? " (give patches inside the minor's object)"
         : '';
-      throw mapError(source, `key "${key}" is not a Kubernetes minor like 1.38${patchHint}`);
+      throw mapError(source, `key ${quoteInput(key)} is not a Kubernetes minor like 1.38${patchHint}`);
     }
     const minor = minorKey(m[1] as string, m[2] as string);
     if (table.has(minor)) throw mapError(source, `Kubernetes ${minor} is given twice`);
@@ -241,8 +238,8 @@ export function parseKubernetesMap(text: string, source = '--kubernetes-map'): K
     if (isPlainObject(value)) {
       steps = [];
       for (const [patch, v] of Object.entries(value)) {
-        if (!/^(0|[1-9]\d*)$/.test(patch)) {
-          throw mapError(source, `Kubernetes ${minor}: "${patch}" is not a patch number`);
+        if (!/^(0|[1-9]\d*)$/.test(patch) || oversizedNumber([patch]) !== undefined) {
+          throw mapError(source, `Kubernetes ${minor}: ${quoteInput(patch)} is not a patch number`);
         }
         steps.push({
           fromPatch: Number(patch),

@@ -4,6 +4,7 @@ import { badInput } from '../errors.js';
 import type { Descriptor, Era, Platform } from '../types.js';
 import { DEFAULT_PLATFORMS } from './default-platforms.js';
 import { formatEraRange } from './eras.js';
+import { quoteInput } from './version.js';
 
 export { DEFAULT_PLATFORMS };
 
@@ -18,7 +19,7 @@ export function parsePlatform(input: string): Platform {
   const parts = text.split('/');
   if (parts.length < 2 || parts.length > 3 || !parts.every((p) => PART.test(p))) {
     throw badInput(
-      `invalid platform "${text}"`,
+      `invalid platform ${quoteInput(text)}`,
       'BAD_PLATFORM',
       'a platform is os/arch[/variant], e.g. linux/amd64 or linux/arm/v7',
     );
@@ -119,7 +120,7 @@ export function parsePlatforms(
   const entries = given.flatMap((s) => s.split(',')).map((s) => s.trim());
   if (entries.some((e) => e === '')) {
     throw badInput(
-      `invalid platform list "${given.join(',')}"`,
+      `invalid platform list ${quoteInput(given.join(','))}`,
       'BAD_PLATFORM',
       `give comma-separated platforms, e.g. ${DEFAULT_PLATFORMS}`,
     );

@@ -4,7 +4,14 @@
 import semver from 'semver';
 import { badInput } from '../errors.js';
 import { eraFor, FIRST_BUILDABLE, FIRST_SUPPORTED } from './eras.js';
-import { filterSemverTags, PARTIAL_VERSION, parseVersion, SUFFIXED_VERSION } from './version.js';
+import {
+  checkInputSize,
+  filterSemverTags,
+  PARTIAL_VERSION,
+  parseVersion,
+  quoteInput,
+  SUFFIXED_VERSION,
+} from './version.js';
 
 export interface ResolveOptions {
   /** Also require `buildable` (the build command): drops v1.2.3-v1.4.0. */
@@ -33,12 +40,14 @@ const SPEC_HINT = "use a version (v1.9.3), a semver range ('>=1.8.0 <1.10', 1.8.
 export function classifySpec(spec: string): Spec {
   const text = spec.trim();
   if (text === 'latest') return { kind: 'latest' };
+  checkInputSize(text, 'version or range', 'BAD_VERSION', SPEC_HINT);
   if (text === '' || PARTIAL_VERSION.test(text) || SUFFIXED_VERSION.test(text)) {
     return { kind: 'version', version: parseVersion(text) };
   }
   if (/^v?\d+\.\d+\.\d+$/.test(text)) return { kind: 'version', version: parseVersion(text) };
   const range = semver.validRange(text);
-  if (range === null) throw badInput(`invalid version or range "${text}"`, 'BAD_VERSION', SPEC_HINT);
+  if (range === null)
+    throw badInput(`invalid version or range ${quoteInput(text)}`, 'BAD_VERSION', SPEC_HINT);
   return { kind: 'range', range };
 }
 
@@ -116,7 +125,7 @@ function emptyRange(spec: string, tags: readonly string[], dropped: readonly str
   const what = opts.buildable ? 'buildable' : 'supported';
   if (dropped.length > 0) {
     return badInput(
-      `no ${what} CoreDNS release matches "${spec}"`,
+      `no ${what} CoreDNS release matches ${quoteInput(spec)}`,
       'EMPTY_RANGE',
       describeDropped(dropped) ?? '',
     );
@@ -125,7 +134,7 @@ function emptyRange(spec: string, tags: readonly string[], dropped: readonly str
     tags.length === 0
       ? 'the repository has no release tags (vMAJOR.MINOR.PATCH)'
       : `releases go from ${tags[0]} to ${tags[tags.length - 1]}`;
-  return badInput(`no CoreDNS release matches "${spec}"`, 'EMPTY_RANGE', hint);
+  return badInput(`no CoreDNS release matches ${quoteInput(spec)}`, 'EMPTY_RANGE', hint);
 }
 
 /**
