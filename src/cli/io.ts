@@ -8,9 +8,10 @@ export interface Io {
   isTTY: boolean;
 }
 
+/** The process's streams; every write is redacted, whoever made the text (a secret never reaches a CI log). */
 export const processIo: Io = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
+  out: (t) => process.stdout.write(redact(t)),
+  err: (t) => process.stderr.write(redact(t)),
   env: process.env,
   isTTY: Boolean(process.stderr.isTTY),
 };

@@ -4,6 +4,7 @@
 // foreground group (make then deletes the target it was making), SIGKILL for whatever outlives it.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { execa, type Options } from 'execa';
+import { redact } from '../errors.js';
 
 export interface RunOptions {
   cwd: string;
@@ -91,6 +92,14 @@ function installExitHook(): void {
   });
 }
 
+/** A log written by a child (go may print a GOPROXY or proxy URL with its password) is redacted after. */
+async function redactFile(file: string): Promise<void> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return;
+  const clean = redact(text);
+  if (clean !== text) await writeFile(file, clean);
+}
+
 export const execaRunner: Runner = async (file, args, opts) => {
   const { signal } = opts;
   if (signal?.aborted) return { exitCode: null, signal: null, aborted: true, output: '', spawnError: null };
@@ -130,6 +139,7 @@ export const execaRunner: Runner = async (file, args, opts) => {
   if (signal?.aborted) stop();
   try {
     const r = await child;
+    if (logFile !== undefined) await redactFile(logFile);
     const cause: unknown = r.cause;
     const spawnError =
       pgid === undefined || (r.exitCode === undefined && r.signal === undefined && r.failed)

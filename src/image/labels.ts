@@ -1,5 +1,6 @@
 // The config labels of DESIGN.md "Outputs, tags, labels", and the build key that lets a later run skip
 // an image that is already current.
+import { publicUrl } from '../errors.js';
 import type { Platform, Release } from '../types.js';
 import { sha256Hex } from '../util/digest.js';
 import { formatPlatform } from '../versions/platforms.js';
@@ -62,18 +63,8 @@ export function buildKey(input: BuildKeyInput): string {
   return sha256Hex(canonicalJson(doc));
 }
 
-/** A URL without user name or password (labels are public); anything else unchanged. */
-export function publicSourceUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username === '' && u.password === '') return url;
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
+/** A URL without user name, password or token (labels are public). */
+export const publicSourceUrl = publicUrl;
 
 export interface ImageLabelsInput {
   release: Pick<Release, 'version' | 'commit'>;

@@ -1,4 +1,4 @@
-import { badInput } from '../errors.js';
+import { badInput, redact } from '../errors.js';
 
 /** A parsed image reference: `registry/repository[:tag][@digest]`, normalised like Docker does. */
 export interface ImageRef {
@@ -64,6 +64,15 @@ function validHost(host: string): boolean {
 export function parseRef(input: string): ImageRef {
   const ref = input.trim();
   if (ref === '') throw badRef(input, 'it is empty');
+  // `user:password@host/repo`: an @ before the first / that does not start a digest is user info.
+  const userinfo = /^[^/]*@(?!sha(?:256|512):)/.exec(ref);
+  if (userinfo) {
+    throw badInput(
+      `image reference ${redact(ref)} carries credentials, which are never taken from a reference`,
+      'BAD_REF',
+      'give it without them: credentials come from `docker login` (the Docker config) or VC_COREDNS_REGISTRY_USERNAME/_PASSWORD',
+    );
+  }
   let rest = ref;
   let digest: string | undefined;
   const at = rest.indexOf('@');

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { badInput, redact } from '../errors.js';
+import { badInput, publicUrl, redact } from '../errors.js';
 
 export const DEFAULT_REPO_URL = 'https://github.com/coredns/coredns.git';
 
@@ -116,10 +116,8 @@ export function repoTransport(url: string): RepoTransport {
   }
 }
 
-/** The URL without user and password: what the cache is keyed on and what may be written to disk. */
-export function withoutCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
-}
+/** The URL without user, password or token: what the cache is keyed on and what may be written to disk. */
+export const withoutCredentials = publicUrl;
 
 /** A cache folder name for a repository: readable slug + hash of the URL without credentials. */
 export function repoKey(url: string): string {

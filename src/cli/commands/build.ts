@@ -111,6 +111,7 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     { loadKubernetesMap },
     { RegistryClient },
     { dockerCredentials },
+    { parseRef },
   ] = await Promise.all([
     import('../../pipeline/build.js'),
     import('../../publish/outputs.js'),
@@ -118,7 +119,9 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     import('../load-kubernetes-map.js'),
     import('../../registry/client.js'),
     import('../../registry/credentials.js'),
+    import('../../registry/ref.js'),
   ]);
+  if (opts.base !== undefined) parseRef(opts.base); // bad input before any network
   const outputs = parseOutputs(
     { output: opts.output, push: opts.push, load: Boolean(opts.load) },
     process.cwd(),

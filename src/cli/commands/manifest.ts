@@ -12,8 +12,12 @@ export interface ManifestCliOptions {
 }
 
 export async function runManifest(opts: ManifestCliOptions, io: Io): Promise<number> {
-  const { tenantManifest, versionFromImage } = await import('../../kube/manifest.js');
+  const [{ tenantManifest, versionFromImage }, { parseRef }] = await Promise.all([
+    import('../../kube/manifest.js'),
+    import('../../registry/ref.js'),
+  ]);
   if (!opts.image || /\s/.test(opts.image)) throw badInput('--image needs an image reference', 'BAD_FLAG');
+  parseRef(opts.image);
   if (opts.clusterIp !== undefined && !/^[0-9a-fA-F.:]+$/.test(opts.clusterIp)) {
     throw badInput(`--cluster-ip ${JSON.stringify(opts.clusterIp)} is not an IP address`, 'BAD_FLAG');
   }
