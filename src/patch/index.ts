@@ -17,6 +17,7 @@ export {
   type PatchOutcome,
   type PatchRequest,
   patchServiceGo,
+  patchSource,
 } from './patch-file.js';
 export { type PatchPlan, type Planned, planPatch, type Strategy } from './plan.js';
 export { patchId, patchRulesVersion } from './templates.js';

@@ -58,7 +58,21 @@ export async function locateServiceGo(path: string): Promise<string> {
 /** Reads, plans, applies in memory, verifies; writes atomically only when asked and something changed. */
 export async function patchServiceGo(req: PatchRequest, deps: PatchDeps): Promise<PatchOutcome> {
   const file = await locateServiceGo(req.path);
-  const original = await readFile(file, 'utf8');
+  const outcome = await patchSource(await readFile(file, 'utf8'), file, req, deps);
+  if (req.write && !outcome.result.alreadyPatched) {
+    await writeFileAtomic(file, outcome.patched);
+    outcome.result.changed = true;
+  }
+  return outcome;
+}
+
+/** Plans, applies and verifies the patch of `original` (the text of `file`) in memory. */
+export async function patchSource(
+  original: string,
+  file: string,
+  req: Pick<PatchRequest, 'key' | 'strategy'>,
+  deps: PatchDeps,
+): Promise<PatchOutcome> {
   const planned = planPatch(original, req.key, {
     strategy: req.strategy,
     parser: deps.grammar.parser,
@@ -91,7 +105,6 @@ export async function patchServiceGo(req: PatchRequest, deps: PatchDeps): Promis
     { parser: deps.grammar.parser, gofmt: deps.gofmt },
     file,
   );
-  if (req.write) await writeFileAtomic(file, patched);
   return {
     original,
     patched,
@@ -100,7 +113,7 @@ export async function patchServiceGo(req: PatchRequest, deps: PatchDeps): Promis
       shape: plan.shape,
       strategy: plan.strategy,
       reason: plan.reason,
-      changed: req.write,
+      changed: false,
       alreadyPatched: false,
       annotation: req.key,
       foundAnnotation: null,

@@ -3,6 +3,7 @@
 export { checkoutsDir, defaultCacheDir, goMinimumFile } from './cache.js';
 export { type CheckoutOptions, checkoutRelease, type HeldCheckout, withCheckout } from './checkout.js';
 export { commitTime } from './commit-time.js';
+export { type CommittedFile, readCommittedFile } from './committed-file.js';
 export { type CopySourceOptions, copySource, type SourceCopy } from './copy-source.js';
 export type { GitOptions, Log } from './git.js';
 export { type GoMinimumOptions, goMinimumForTags } from './go-minimum.js';
