@@ -24,30 +24,83 @@ export interface HelperResult {
   stderr: string;
   /** the helper could not be started (not on PATH) */
   notFound?: boolean;
+  /** the helper did not answer within the timeout and was stopped (with everything it started) */
+  timedOut?: boolean;
 }
-/** Runs `docker-credential-<helper> get` with the server URL on stdin. */
+/** Runs `docker-credential-<helper> get` with the server URL on stdin, stopped after timeoutMs. */
 export type HelperRunner = (
   helper: string,
   serverUrl: string,
   env: NodeJS.ProcessEnv,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
 ) => Promise<HelperResult>;
 
 export const ENV_USERNAME = 'VC_COREDNS_REGISTRY_USERNAME';
 export const ENV_PASSWORD = 'VC_COREDNS_REGISTRY_PASSWORD';
+export const ENV_HELPER_TIMEOUT = 'VC_COREDNS_HELPER_TIMEOUT';
+const DEFAULT_HELPER_TIMEOUT_S = 30;
 
-export const execaHelper: HelperRunner = async (helper, serverUrl, env, signal) => {
-  const r = await execa(`docker-credential-${helper}`, ['get'], {
+/** How long a credential helper may take: VC_COREDNS_HELPER_TIMEOUT seconds, else 30 s. Bad value: exit 2. */
+export function helperTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const text = env[ENV_HELPER_TIMEOUT]?.trim();
+  if (!text) return DEFAULT_HELPER_TIMEOUT_S * 1000;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) {
+    throw badInput(
+      `${ENV_HELPER_TIMEOUT} must be a number of seconds (more than 0, at most 86400), not ${JSON.stringify(text.slice(0, 40))}`,
+      'BAD_ENV',
+      `e.g. ${ENV_HELPER_TIMEOUT}=60, or unset it for ${DEFAULT_HELPER_TIMEOUT_S} s`,
+    );
+  }
+  return Math.round(seconds * 1000);
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: gone already
+  }
+}
+
+/**
+ * The helper runs in a process group of its own: on timeout or abort the whole group is killed, so a
+ * child it started (holding our pipes open) cannot keep the run waiting.
+ */
+export const execaHelper: HelperRunner = async (helper, serverUrl, env, signal, timeoutMs) => {
+  signal?.throwIfAborted();
+  const child = execa(`docker-credential-${helper}`, ['get'], {
     input: serverUrl,
     env,
     extendEnv: false,
     reject: false,
-    timeout: 60_000,
-    ...(signal ? { cancelSignal: signal } : {}),
+    detached: true,
   });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child.pid);
+  }, timeoutMs);
+  const abort = () => killGroup(child.pid);
+  signal?.addEventListener('abort', abort, { once: true });
+  let r: Awaited<typeof child>;
+  try {
+    r = await child;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', abort);
+  }
   signal?.throwIfAborted();
   const notFound = (r as { code?: string }).code === 'ENOENT';
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), notFound };
+  return {
+    exitCode: r.exitCode ?? -1,
+    stdout: String(r.stdout),
+    stderr: String(r.stderr),
+    notFound,
+    timedOut,
+  };
 };
 
 export interface DockerCredentialOptions {
@@ -98,6 +151,7 @@ function nonEmpty(c: Credentials): Credentials | undefined {
 export function dockerCredentials(opts: DockerCredentialOptions = {}): CredentialSource {
   const env = opts.env ?? process.env;
   const runHelper = opts.runHelper ?? execaHelper;
+  const timeoutMs = helperTimeoutMs(env);
   const dir = env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker');
   const file = join(dir, 'config.json');
   let config: Promise<DockerConfig> | undefined;
@@ -130,7 +184,16 @@ export function dockerCredentials(opts: DockerCredentialOptions = {}): Credentia
 
   const fromHelper = async (helper: string, registry: string, signal?: AbortSignal) => {
     const serverUrl = normalizeServer(registry) === DOCKER_HUB ? DOCKER_HUB_AUTH_KEY : registry;
-    const r = await runHelper(helper, serverUrl, env, signal);
+    const r = await runHelper(helper, serverUrl, env, signal, timeoutMs);
+    if (r.timedOut) {
+      throw new VcError(
+        `the Docker credential helper docker-credential-${helper} did not answer for ${registry} within ${timeoutMs / 1000} s`,
+        {
+          code: 'REGISTRY_AUTH',
+          hint: `run \`docker-credential-${helper} get\` yourself to see what it waits for (a locked keychain, a prompt); ${ENV_HELPER_TIMEOUT}=SECONDS waits longer`,
+        },
+      );
+    }
     if (r.notFound)
       throw new VcError(`the Docker credential helper docker-credential-${helper} was not found on PATH`, {
         code: 'REGISTRY_AUTH',

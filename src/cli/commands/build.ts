@@ -144,6 +144,8 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     ? (await import('dockerode')).default
     : undefined;
   const pushRegistries = outputs.flatMap((o) => (o.kind === 'registry' ? [o.ref.registry] : []));
+  // made now: a bad VC_COREDNS_HELPER_TIMEOUT is bad input before any network
+  const credentials = dockerCredentials({ env: io.env, envRegistries: pushRegistries });
   try {
     const request: BuildRequest = {
       selection: {
@@ -169,7 +171,7 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     const effects: BuildEffects = {
       registry: () => {
         registry ??= new RegistryClient({
-          credentials: dockerCredentials({ env: io.env, envRegistries: pushRegistries }),
+          credentials,
           insecure: Boolean(opts.insecure),
           log: (l) => reporter.info(l),
         });
