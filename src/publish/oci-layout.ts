@@ -126,6 +126,11 @@ function refName(d: Descriptor): string | undefined {
   return d.annotations?.[REF_NAME_ANNOTATION];
 }
 
+/** The tags (ref names) of a layout's index.json, in its order. */
+export function layoutTagNames(index: OciIndex): string[] {
+  return index.manifests.flatMap((d) => refName(d) ?? []);
+}
+
 /**
  * index.json with `descriptor` under `tag`: an older entry of the same tag is dropped, other entries
  * kept; entries sorted by tag (untagged ones first, in their order) so the file does not depend on the
@@ -244,8 +249,13 @@ export function layoutBlobs(dir: string): FetchBlob {
 }
 
 /** The descriptor under `tag` in the layout's index.json; null when there is no layout or no such tag. */
+/** Whether dir is an OCI image layout (it has the oci-layout file). */
+export async function isOciLayout(dir: string): Promise<boolean> {
+  return (await fileSize(join(dir, OCI_LAYOUT_FILE))) !== null;
+}
+
 export async function layoutTag(dir: string, tag: string): Promise<Descriptor | null> {
-  if ((await fileSize(join(dir, OCI_LAYOUT_FILE))) === null) return null;
+  if (!(await isOciLayout(dir))) return null;
   const top = await readLayoutIndex(dir);
   return top.manifests.find((d) => refName(d) === tag) ?? null;
 }

@@ -7,7 +7,7 @@ import { acquireLock } from '../util/lock.js';
 import { isReleaseTag } from '../versions/index.js';
 import { checkoutsDir, defaultCacheDir } from './cache.js';
 import { GitCommandError, type GitOptions, gitFailure, type Log, runGit } from './git.js';
-import { repoKey, repoTransport } from './url.js';
+import { repoKey, repoTransport, unreachableHint } from './url.js';
 
 export interface CheckoutOptions extends GitOptions {
   /** Default: defaultCacheDir(env). */
@@ -141,7 +141,7 @@ async function cloneTag(root: string, dir: string, release: Release, url: string
         code: missing ? 'TAG_NOT_FOUND' : 'REMOTE_UNREACHABLE',
         hint: missing
           ? `the tag ${version} was removed from the remote after it was listed`
-          : 'check the URL, the network and your git credentials (vc-coredns never falls back to another source)',
+          : unreachableHint(url),
         url,
       });
     });

@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { goMinimumFile } from './cache.js';
 import { GitCommandError, type GitOptions, gitFailure, type Log, runGit } from './git.js';
 import type { RemoteTag } from './tags.js';
-import { repoTransport } from './url.js';
+import { repoTransport, unreachableHint } from './url.js';
 
 export interface GoMinimumOptions extends GitOptions {
   cacheDir: string;
@@ -86,7 +86,7 @@ async function readGoLines(
     gitFailure(e, {
       message: `cannot read go.mod of the tags of ${redact(url)}`,
       code: 'REMOTE_UNREACHABLE',
-      hint: 'check the URL, the network and your git credentials (vc-coredns never falls back to another source)',
+      hint: unreachableHint(url),
       url,
     });
   try {

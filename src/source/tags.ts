@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { redact } from '../errors.js';
 import { filterSemverTags } from '../versions/index.js';
 import { type GitOptions, gitFailure, runGit } from './git.js';
-import { repoTransport } from './url.js';
+import { repoTransport, unreachableHint } from './url.js';
 
 export interface RemoteTag {
   /** `v1.9.3` */
@@ -42,7 +42,7 @@ export async function listRemoteTags(url: string, opts: GitOptions = {}): Promis
     throw gitFailure(e, {
       message: `cannot list the tags of ${redact(url)}`,
       code: 'REMOTE_UNREACHABLE',
-      hint: 'check the URL, the network and your git credentials (vc-coredns never falls back to another source)',
+      hint: unreachableHint(url),
       url,
     });
   }

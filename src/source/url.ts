@@ -116,6 +116,17 @@ export function repoTransport(url: string): RepoTransport {
   }
 }
 
+/**
+ * The hint for a remote that cannot be reached. With the default repository (GitHub, when neither
+ * --repo nor VC_COREDNS_REPO was given), how to name another one.
+ */
+export function unreachableHint(url: string): string {
+  const never = 'vc-coredns never falls back to another source';
+  return url === DEFAULT_REPO_URL
+    ? `GitHub, the default repository, cannot be reached from here: give another with --repo URL or VC_COREDNS_REPO (a mirror or a local clone; ${never})`
+    : `check the URL, the network and your git credentials (${never})`;
+}
+
 /** The URL without user, password or token: what the cache is keyed on and what may be written to disk. */
 export const withoutCredentials = publicUrl;
 
