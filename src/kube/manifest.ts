@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { stringify } from 'yaml';
 import { badInput } from '../errors.js';
 
@@ -56,11 +57,36 @@ export function corefile(clusterDomain: string, ready: boolean): string {
   ].join('\n');
 }
 
+/** Kubernetes' int32 fields (replicas) go no higher. */
+const INT32_MAX = 2 ** 31 - 1;
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Checks the values as the API server would, so that kubectl apply never refuses the YAML (exit 2). */
+export function checkManifestOptions(opts: ManifestOptions): void {
+  const domain = opts.clusterDomain;
+  if (domain.length > 253 || !domain.split('.').every((l) => DNS_LABEL.test(l))) {
+    throw badInput(
+      `--cluster-domain ${JSON.stringify(domain.slice(0, 60))} is not a DNS domain`,
+      'BAD_FLAG',
+      'lowercase labels of letters, digits and -, joined by dots, e.g. cluster.local',
+    );
+  }
+  if (!Number.isSafeInteger(opts.replicas) || opts.replicas < 1 || opts.replicas > INT32_MAX) {
+    throw badInput(`--replicas must be a whole number from 1 to ${INT32_MAX}`, 'BAD_FLAG');
+  }
+  const ip = opts.clusterIP;
+  if (ip !== null && isIP(ip) === 0) {
+    throw badInput(
+      `--cluster-ip ${JSON.stringify(ip.slice(0, 60))} is not an IP address`,
+      'BAD_FLAG',
+      "an IPv4 or IPv6 address from the tenant cluster's service range, e.g. 10.32.0.10 or fd00:10:96::a",
+    );
+  }
+}
+
 /** The Kubernetes objects a tenant cluster needs to run the patched CoreDNS as kube-system/kube-dns. */
 export function tenantObjects(opts: ManifestOptions): Record<string, unknown>[] {
-  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(opts.clusterDomain)) {
-    throw badInput(`--cluster-domain ${JSON.stringify(opts.clusterDomain)} is not a DNS domain`, 'BAD_FLAG');
-  }
+  checkManifestOptions(opts);
   const ready = hasReadyPlugin(opts.version);
   const meta = (extra: Record<string, unknown> = {}) => ({ name: NAME, namespace: NAMESPACE, ...extra });
   return [
@@ -178,7 +204,8 @@ export function tenantManifest(opts: ManifestOptions): string {
   return (
     header +
     tenantObjects(opts)
-      .map((o) => `---\n${stringify(o, { lineWidth: 0 })}`)
+      // no anchors and aliases (&a1 / *a1) for objects used twice: kubectl users read it
+      .map((o) => `---\n${stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })}`)
       .join('')
   );
 }

@@ -105,4 +105,37 @@ describe('vc-coredns manifest', () => {
       2,
     );
   });
+
+  it('validates IPs, replicas, domain and image as the API server would (exit 2, one line and a hint)', async () => {
+    const bad: [string[], string][] = [
+      [['--cluster-ip', '10.0.0.999'], 'error: --cluster-ip "10.0.0.999" is not an IP address'],
+      [['--cluster-ip', 'None'], 'error: --cluster-ip "None" is not an IP address'],
+      [['--cluster-ip', '10.0.0'], 'error: --cluster-ip "10.0.0" is not an IP address'],
+      [['--replicas', '2147483648'], 'error: --replicas must be a whole number from 1 to 2147483647'],
+      [
+        ['--cluster-domain', `${'a'.repeat(64)}.local`],
+        `error: --cluster-domain "${'a'.repeat(60)}" is not a DNS domain`,
+      ],
+      [['--cluster-domain', 'tenant..local'], 'error: --cluster-domain "tenant..local" is not a DNS domain'],
+      [['--cluster-domain', '-x.local'], 'error: --cluster-domain "-x.local" is not a DNS domain'],
+    ];
+    for (const [args, line] of bad) {
+      const r = await vc(['manifest', '--image', 'ghcr.io/acme/coredns:v1.12.0', ...args]);
+      expect(r.exitCode, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')[0]).toBe(line);
+    }
+    const image = await vc(['manifest', '--image', 'ghcr.io/Acme/coredns:v1.12.0']);
+    expect(image.exitCode).toBe(2);
+    expect(image.stderr).toContain('error: invalid image reference');
+    const v6 = await manifest(['--image', 'ghcr.io/acme/coredns:v1.12.0', '--cluster-ip', 'fd00:10:96::a']);
+    expect(byKind(v6, 'Service').spec.clusterIP).toBe('fd00:10:96::a');
+  });
+
+  it('prints YAML without anchors and aliases', async () => {
+    const r = await vc(['manifest', '--image', 'ghcr.io/acme/coredns:v1.12.0']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).not.toMatch(/[&*]a\d+\b/);
+    expect(r.stdout).toContain('    matchLabels:\n      k8s-app: kube-dns\n');
+  });
 });
