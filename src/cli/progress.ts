@@ -4,6 +4,35 @@ import type { Io } from './io.js';
 
 export type { Reporter, Stage };
 
+/** A reporter that keeps what it is told, to hand it on to the reporter that takes over. */
+export interface RecordingReporter extends Reporter {
+  /** the info lines told so far */
+  infos(): string[];
+  /** tells `to` everything recorded, in order (info lines only with `withInfo`) */
+  replay(to: Reporter, opts: { withInfo: boolean }): void;
+}
+
+export function recordingReporter(): RecordingReporter {
+  const events: { info: boolean; tell: (r: Reporter) => void }[] = [];
+  const keep = (tell: (r: Reporter) => void, info = false) => events.push({ info, tell });
+  return {
+    stage: (...a) => keep((r) => r.stage(...a)),
+    platform: (...a) => keep((r) => r.platform(...a)),
+    finish: (...a) => keep((r) => r.finish(...a)),
+    info: (m) => keep((r) => r.info(m), true),
+    warn: (m) => keep((r) => r.warn(m)),
+    close() {},
+    infos() {
+      const lines: string[] = [];
+      for (const e of events) if (e.info) e.tell({ ...silentReporter, info: (m) => lines.push(m) });
+      return lines;
+    },
+    replay(to, opts) {
+      for (const e of events.splice(0)) if (opts.withInfo || !e.info) e.tell(to);
+    },
+  };
+}
+
 function clock(now: Date): string {
   return now.toISOString().slice(11, 19);
 }

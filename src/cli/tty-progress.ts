@@ -43,7 +43,12 @@ const STAGE_TITLE: Record<Stage, string> = {
  * A task list on a TTY (listr2): one task per version showing its stage, with a line per platform.
  * Versions are known before the work starts; events from the pipeline drive the tasks.
  */
-export function ttyReporter(io: Io, versions: string[]): Reporter & { done: Promise<void> } {
+export function ttyReporter(
+  io: Io,
+  versions: string[],
+  /** the lines told before the list appeared (what was resolved, from where): its first task */
+  preamble: string[] = [],
+): Reporter & { done: Promise<void> } {
   const finished = new Map(versions.map((v) => [v, deferred()]));
   const tasks = new Map<string, ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>>();
   const platforms = new Map<string, Map<string, string>>();
@@ -62,19 +67,27 @@ export function ttyReporter(io: Io, versions: string[]): Reporter & { done: Prom
     else pendingTitle.set(version, line);
   };
 
+  type Task = ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>;
+  const resolved = {
+    title: `resolved ${versions.join(', ')}`,
+    task: (_: unknown, task: Task) => {
+      task.output = preamble.map(redact).join('\n');
+    },
+    rendererOptions: { persistentOutput: true, outputBar: Number.POSITIVE_INFINITY },
+  };
   const list = new Listr(
-    versions.map((version) => ({
-      title: version,
-      task: async (
-        _: unknown,
-        task: ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>,
-      ) => {
-        tasks.set(version, task);
-        const t = pendingTitle.get(version);
-        if (t) task.title = t;
-        await finished.get(version)?.promise;
-      },
-    })),
+    [
+      ...(preamble.length > 0 ? [resolved] : []),
+      ...versions.map((version) => ({
+        title: version,
+        task: async (_: unknown, task: Task) => {
+          tasks.set(version, task);
+          const t = pendingTitle.get(version);
+          if (t) task.title = t;
+          await finished.get(version)?.promise;
+        },
+      })),
+    ],
     {
       concurrent: false,
       exitOnError: false,

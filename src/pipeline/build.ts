@@ -67,7 +67,7 @@ async function start(
   let source: SourceCopy | null = null;
   if (req.source !== undefined) {
     const release = releases[0] as Release;
-    ctx.reporter.stage(release.version, 'checkout', `copying ${req.source}`);
+    ctx.reporter.stage(release.version, 'checkout', `from ${req.source} (a copy: the tree is never modified)`);
     source = await copySource(resolvePath(ctx.cwd, req.source), {
       signal: ctx.signal,
       env: ctx.env,
@@ -267,7 +267,7 @@ async function buildVersion(
       });
       digest = index.digest;
       for (const t of targets) {
-        reporter.stage(version, 'publish', t.plan.name);
+        reporter.stage(version, 'publish', `to ${t.plan.name}`);
         for (const tag of t.plan.tags) refs.push(...(await t.sink.write(index, tag, signal)).refs);
       }
     }

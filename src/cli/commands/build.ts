@@ -5,7 +5,7 @@ import type { BuildRequest } from '../../pipeline/plan.js';
 import { makeContext } from '../context.js';
 import { printJson } from '../io.js';
 import { DEFAULT_PLATFORMS, parseChoice, parsePositiveInt } from '../options.js';
-import { lineReporter, type Reporter } from '../progress.js';
+import { lineReporter, type Reporter, recordingReporter } from '../progress.js';
 import type { CommandEnv } from './shared.js';
 
 export interface BuildCliOptions {
@@ -35,20 +35,40 @@ export interface BuildCliOptions {
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
-/** A reporter that starts as plain lines and becomes a TTY task list once the versions are known. */
-function switchingReporter(initial: Reporter): Reporter & { use(r: Reporter): void } {
-  let current = initial;
+/**
+ * Plain lines, or on a terminal a TTY task list once the versions are known: what is told before the
+ * list appears is kept and handed to it (info lines as its first task), or printed plainly if the run
+ * ends before it (an error while resolving).
+ */
+function switchingReporter(
+  plain: Reporter,
+  tty: boolean,
+): Reporter & { use(r: (preamble: string[]) => Reporter): void } {
+  const early = tty ? recordingReporter() : null;
+  let current: Reporter = early ?? plain;
   return {
-    use(r) {
-      current.close();
-      current = r;
+    use(make) {
+      if (early) {
+        const preamble = early.infos();
+        current = make(preamble);
+        early.replay(current, { withInfo: false });
+      } else {
+        current.close();
+        current = make([]);
+      }
     },
     stage: (...a) => current.stage(...a),
     platform: (...a) => current.platform(...a),
     finish: (...a) => current.finish(...a),
     info: (m) => current.info(m),
     warn: (m) => current.warn(m),
-    close: () => current.close(),
+    close: () => {
+      if (current === early) {
+        early.replay(plain, { withInfo: true });
+        current = plain;
+      }
+      current.close();
+    },
   };
 }
 
@@ -130,12 +150,14 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
   const table = opts.kubernetesMap ? await loadKubernetesMap(opts.kubernetesMap) : undefined;
 
   const plain = lineReporter(io, { quiet: Boolean(opts.quiet) });
-  const reporter = switchingReporter(plain);
-  const ctx = makeContext(io, opts, env.signal, reporter);
   const tty = io.isTTY && !io.env.CI && !opts.quiet && !opts.json && !opts.dryRun;
+  const reporter = switchingReporter(plain, tty);
+  const ctx = makeContext(io, opts, env.signal, reporter);
   if (tty) {
     ctx.onResolved = (versions) => {
-      void import('../tty-progress.js').then(({ ttyReporter }) => reporter.use(ttyReporter(io, versions)));
+      void import('../tty-progress.js').then(({ ttyReporter }) =>
+        reporter.use((preamble) => ttyReporter(io, versions, preamble)),
+      );
     };
   }
   let registry: InstanceType<typeof RegistryClient> | undefined;

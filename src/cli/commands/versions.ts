@@ -11,6 +11,11 @@ interface VersionsOptions {
   quiet?: boolean;
 }
 
+/** `1 release`, `2 releases` */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows
@@ -51,7 +56,7 @@ export async function runVersions(opts: VersionsOptions, io: Io, signal: AbortSi
       io.out(`${table([['VERSION', 'COMMIT', 'SHAPE', 'SUPPORTED', 'GO'], ...body])}\n`);
       const supported = rows.filter((r) => r.supported).length;
       io.err(
-        `${rows.length} releases, ${supported} supported (${rows.filter((r) => r.buildable).length} buildable)\n`,
+        `${plural(rows.length, 'release')}, ${supported} supported (${rows.filter((r) => r.buildable).length} buildable)\n`,
       );
     }
     return 0;
