@@ -1,5 +1,6 @@
 // Shallow single-tag checkouts in the cache, reused after reset + clean, one run at a time per entry.
-import { mkdtemp, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { lstat, mkdtemp, readdir, readFile, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { badInput, redact, VcError } from '../errors.js';
 import type { Checkout, Release } from '../types.js';
@@ -95,6 +96,45 @@ async function removeStaleTemps(root: string, version: string): Promise<void> {
   );
 }
 
+/**
+ * Whether a cached checkout is the commit, byte for byte (null), or why not: every object's hash is
+ * checked (`git fsck`: a loose object rewritten under the same hash is found), then every tracked file
+ * is hashed and compared with the commit's tree, so nothing on disk is trusted as is.
+ */
+async function verifyWorkTree(
+  dir: string,
+  commit: string,
+  git: (args: string[]) => Promise<string>,
+): Promise<string | null> {
+  try {
+    await git(['fsck', '--full', '--no-dangling', '--no-progress']);
+  } catch (e) {
+    if (!(e instanceof GitCommandError)) throw e;
+    return `git fsck: ${e.tail.split('\n')[0] || 'failed'}`;
+  }
+  const algorithm = commit.length === 64 ? 'sha256' : 'sha1';
+  for (const entry of (await git(['ls-tree', '-r', '-z', '--full-tree', commit])).split('\0')) {
+    const m = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(entry);
+    if (!m) continue;
+    const [, mode, type, id, path] = m as unknown as [string, string, string, string, string];
+    if (type !== 'blob') continue; // submodules (commit entries) have no bytes here
+    const file = join(dir, path);
+    const st = await lstat(file).catch(() => null);
+    let bytes: Buffer;
+    if (mode === '120000') {
+      if (!st?.isSymbolicLink()) return `${path} is not the symbolic link the commit has`;
+      bytes = Buffer.from(await readlink(file));
+    } else {
+      if (!st?.isFile()) return `${path} is missing`;
+      if (((st.mode & 0o100) !== 0) !== (mode === '100755')) return `${path} has the wrong mode`;
+      bytes = await readFile(file);
+    }
+    const hash = createHash(algorithm).update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+    if (hash !== id) return `${path} does not match the commit`;
+  }
+  return null;
+}
+
 /** Brings a cached checkout to exactly `commit` with nothing else in it; null when done, else why not. */
 async function reuse(dir: string, commit: string, opts: GitOptions): Promise<string | null> {
   if (!(await stat(join(dir, '.git', 'HEAD')).catch(() => null))) {
@@ -112,7 +152,8 @@ async function reuse(dir: string, commit: string, opts: GitOptions): Promise<str
     await git(['reset', '--hard', commit]);
     await git(['clean', '-ffdx']);
     const head = (await git(['rev-parse', 'HEAD'])).trim();
-    return head === commit ? null : `HEAD is ${head.slice(0, 12)}`;
+    if (head !== commit) return `HEAD is ${head.slice(0, 12)}`;
+    return await verifyWorkTree(dir, commit, git);
   } catch (e) {
     if (e instanceof GitCommandError) return e.tail.split('\n')[0] || 'git failed';
     throw e;

@@ -1,8 +1,21 @@
 // checkoutRelease: shallow single-tag checkouts in the cache, reuse after reset + clean, the lock,
 // tag commit checks, aborts, and no credential on disk or in messages.
-import { appendFile, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VcError } from '../../src/errors.js';
 import { checkoutRelease, checkoutsDir, repoKey, withCheckout } from '../../src/source/index.js';
@@ -112,6 +125,77 @@ describe('checkoutRelease', () => {
     } finally {
       await again.dispose();
     }
+  });
+
+  describe('a cached checkout that is not the commit any more is cloned again', () => {
+    const SERVICE = 'plugin/kubernetes/object/service.go';
+
+    /** The cached checkout of v1.9.3, then `tamper` done to it, then checked out again. */
+    async function tamperedThenReused(tamper: (dir: string) => Promise<void>) {
+      const cacheDir = newCache();
+      const r = release('v1.9.3');
+      const first = await checkoutRelease(r, repo.url, { cacheDir, env });
+      const genuine = await readFile(join(first.dir, SERVICE), 'utf8');
+      await tamper(first.dir);
+      // what a previous run's patch leaves: service.go changed, so reset --hard rewrites it from objects
+      await appendFile(join(first.dir, SERVICE), '\n// patched\n');
+      await first.dispose();
+      const rec = recorder();
+      const again = await checkoutRelease(r, repo.url, { cacheDir, env, log: rec.log });
+      try {
+        return { lines: rec.lines, service: await readFile(join(again.dir, SERVICE), 'utf8'), genuine };
+      } finally {
+        await again.dispose();
+      }
+    }
+
+    it('a loose object rewritten under the same hash (git fsck finds it)', async () => {
+      const got = await tamperedThenReused(async (dir) => {
+        // objects loose, as a cache made without unpackLimit=1 has them; then service.go's blob rewritten
+        const packs = join(dir, '.git/objects/pack');
+        const moved = join(dir, '..', `packs-${process.pid}`);
+        await rename(packs, moved);
+        await mkdir(packs);
+        for (const f of await readdir(moved)) {
+          if (f.endsWith('.pack'))
+            await execa('git', ['unpack-objects', '-q'], { cwd: dir, inputFile: join(moved, f) });
+        }
+        await rm(moved, { recursive: true });
+        const id = await git(dir, ['rev-parse', `HEAD:${SERVICE}`]);
+        const evil = Buffer.from('package object\n\n// not the commit\n');
+        const object = join(dir, '.git/objects', id.slice(0, 2), id.slice(2));
+        await chmod(object, 0o644);
+        await writeFile(object, deflateSync(Buffer.concat([Buffer.from(`blob ${evil.length}\0`), evil])));
+      });
+      expect(got.lines[0]).toMatch(
+        /^the cached checkout of v1\.9\.3 is unusable \(git fsck: .*\); cloning it again$/,
+      );
+      expect(got.service).toBe(got.genuine);
+    });
+
+    it("a tracked file changed behind git's back (its bytes are hashed)", async () => {
+      const got = await tamperedThenReused(async (dir) => {
+        // same size, same times, and a git told to look at no more (core.checkStat=minimal, a user's
+        // setting): git's stat check calls it clean
+        await git(dir, ['config', 'core.checkStat', 'minimal']);
+        await git(dir, ['config', 'core.trustctime', 'false']);
+        const file = join(dir, 'coremain/version.go');
+        const st = await stat(file);
+        const text = await readFile(file, 'utf8');
+        await writeFile(file, text.replace('package', 'PACKAGE'));
+        await utimes(file, st.atime, st.mtime);
+        // the index written later than the file: not "racily clean", so git trusts the stat data
+        const later = new Date(st.mtime.getTime() + 10_000);
+        await utimes(join(dir, '.git/index'), later, later);
+        expect(await git(dir, ['status', '--porcelain', 'coremain'])).toBe('');
+      });
+      expect(got.lines[0]).toMatch(
+        /^the cached checkout of v1\.9\.3 is unusable \(coremain\/version\.go does not match the commit\); cloning it again$/,
+      );
+      expect(got.lines).toContain(
+        `cloning v1.9.3 (${release('v1.9.3').commit.slice(0, 12)}) from ${repo.url}`,
+      );
+    });
   });
 
   it('lets two concurrent runs share one cache: both succeed, one clones, the other waits and reuses', async () => {
