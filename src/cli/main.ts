@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { badInput, isVcError, VcError } from '../errors.js';
 import { registerBuild } from './commands/build.js';
+import { registerGc } from './commands/gc.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerMatrix } from './commands/matrix.js';
 import { registerPatch } from './commands/patch.js';
@@ -81,6 +82,7 @@ Examples:
   registerMatrix(program, env);
   registerVerify(program, env);
   registerManifest(program, env);
+  registerGc(program, env);
   for (const c of program.commands) c.exitOverride().configureOutput(output);
   return program;
 }

@@ -17,6 +17,7 @@ import { abortError } from '../util/abort.js';
 import { digestHex } from '../util/digest.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { acquireLock } from '../util/lock.js';
+import { collectLayoutGarbage, type GcResult } from './oci-gc.js';
 
 export const OCI_LAYOUT_FILE = 'oci-layout';
 export const OCI_LAYOUT_VERSION = '1.0.0';
@@ -192,6 +193,23 @@ export async function writeOciLayout(
     await writeFileAtomic(join(dir, 'index.json'), canonicalJson(next), 0o644);
   });
   return { refs: [`oci:${dir}:${tag}`], digest: index.digest };
+}
+
+/** `vc-coredns gc oci:DIR`: removes what no tag of the layout reaches, under the layout lock. */
+export async function gcOciLayout(
+  dir: string,
+  opts: { dryRun?: boolean; signal?: AbortSignal } = {},
+): Promise<GcResult> {
+  if (!(await isOciLayout(dir))) {
+    throw new VcError(`no OCI layout at ${dir}`, {
+      code: 'NO_OCI_LAYOUT',
+      hint: 'give the folder that holds oci-layout and index.json, e.g. oci:./dist/oci',
+      exitCode: 2,
+    });
+  }
+  return withLayoutLock(dir, opts.signal, () =>
+    collectLayoutGarbage(dir, readLayoutIndex, opts.dryRun ? { dryRun: true } : {}),
+  );
 }
 
 /** Failures that mean "what the layout holds is damaged" (rebuild over it), not "cannot work here". */
