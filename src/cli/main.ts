@@ -12,7 +12,7 @@ import { registerPrepare } from './commands/prepare.js';
 import type { CommandEnv } from './commands/shared.js';
 import { registerVerify } from './commands/verify.js';
 import { registerVersions } from './commands/versions.js';
-import { type Io, printError, processIo } from './io.js';
+import { type Io, printError, printJson, processIo } from './io.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -35,6 +35,25 @@ export function commanderError(message: string, argv: string[], commands: string
     'BAD_FLAG',
     suggestion ? `did you mean ${suggestion}? (${usage} shows the usage)` : `${usage} shows the usage`,
   );
+}
+
+/** Why the run was stopped: the signal, as the abort reason. */
+export class SignalAbort extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`stopped by ${signal}`);
+    this.name = 'SignalAbort';
+  }
+}
+
+const STOPPED = 'stopped every process it started and removed partial output';
+/** The last line and exit code of a stopped run (DESIGN.md: 130 for SIGINT, 143 for SIGTERM). */
+const INTERRUPTED = {
+  SIGINT: { line: `error: interrupted; ${STOPPED}`, code: 130 },
+  SIGTERM: { line: `error: terminated; ${STOPPED}`, code: 143 },
+} as const;
+
+function signalOf(signal: AbortSignal): 'SIGINT' | 'SIGTERM' {
+  return signal.reason instanceof SignalAbort && signal.reason.signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
 }
 
 class Exit {
@@ -105,8 +124,11 @@ export async function run(
   } catch (e) {
     if (e instanceof Exit) return e.code;
     if (signal.aborted) {
-      io.err('error: interrupted; stopped every process it started and removed partial output\n');
-      return 130;
+      const { line, code } = INTERRUPTED[signalOf(signal)];
+      io.err(`${line}\n`);
+      if (json)
+        printJson(io, { error: { code: 'INTERRUPTED', message: line.replace(/^error: /, ''), hint: null } });
+      return code;
     }
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return 0; // --help, --version
@@ -154,14 +176,21 @@ if (isMain()) {
       throw e;
     });
   }
-  // One AbortSignal from SIGINT/SIGTERM down to git, make, fetch and dockerode; a second Ctrl-C exits at once.
+  // One AbortSignal from SIGINT/SIGTERM down to git, make, fetch and dockerode. A second signal exits at
+  // once: the exit hooks (util/cleanup.ts) still end the process groups and remove the temp dirs.
   const controller = new AbortController();
-  const stop = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping (Ctrl-C again to exit at once)...\n');
-    controller.abort();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      const first = signalOf(controller.signal);
+      process.stderr.write(`${INTERRUPTED[first].line} (at once)\n`);
+      process.exit(INTERRUPTED[first].code);
+    }
+    process.stderr.write(
+      sig === 'SIGINT' ? '\nstopping (Ctrl-C again to exit at once)...\n' : '\nstopping...\n',
+    );
+    controller.abort(new SignalAbort(sig));
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   process.exitCode = await run(process.argv.slice(2), processIo, controller.signal);
 }

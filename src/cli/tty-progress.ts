@@ -92,6 +92,8 @@ export function ttyReporter(
       concurrent: false,
       exitOnError: false,
       renderer: 'default',
+      // Ctrl-C is main's: listr2's own handler would exit 127 at once, with no final line and no clean-up
+      registerSignalListeners: false,
       rendererOptions: { timer: PRESET_TIMER },
     },
   );

@@ -1,12 +1,13 @@
 // Builds the CoreDNS binaries of a patched checkout: each platform through the repo's own Makefile
 // rule, platforms in parallel (or upstream's Makefile.release once, when asked), then copies them out.
 // Compute, verify, then write: nothing lands in outDir until every platform has built.
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { badInput, VcError } from '../errors.js';
 import type { Binary, Checkout, Platform } from '../types.js';
 import { abortError } from '../util/abort.js';
+import { makeTempDir } from '../util/cleanup.js';
 import { sha256Hex } from '../util/digest.js';
 import { exists, writeFileAtomic } from '../util/fs.js';
 import { forEachLimit } from '../util/pool.js';
@@ -204,7 +205,8 @@ export async function compileBinaries(
   await mkdir(req.logDir, { recursive: true });
 
   // go's work dirs go to a dir of this build, removed at the end: an interrupted go leaves them behind.
-  const goTmpDir = await mkdtemp(join(env.GOTMPDIR || env.TMPDIR || tmpdir(), 'vc-coredns-go-'));
+  const goTmp = await makeTempDir(join(env.GOTMPDIR || env.TMPDIR || tmpdir(), 'vc-coredns-go-'));
+  const goTmpDir = goTmp.path;
   const ctx: CommandContext = {
     go: req.go,
     goToolchain: req.goToolchain,
@@ -261,7 +263,7 @@ export async function compileBinaries(
     if (signal?.aborted) throw aborted(version, signal);
     throw e;
   } finally {
-    await rm(goTmpDir, { recursive: true, force: true, maxRetries: 3 });
+    await goTmp.remove();
   }
 }
 

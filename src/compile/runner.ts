@@ -5,6 +5,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { execa, type Options } from 'execa';
 import { redact } from '../errors.js';
+import { killAtExit, killGroup } from '../util/cleanup.js';
 
 export interface RunOptions {
   cwd: string;
@@ -36,19 +37,6 @@ export interface RunResult {
 }
 
 export type Runner = (file: string, args: readonly string[], opts: RunOptions) => Promise<RunResult>;
-
-// Process groups still running, so that they do not outlive vc-coredns when it exits some other way
-// (detached processes are not cleaned up by execa).
-const live = new Set<number>();
-let exitHookInstalled = false;
-
-function killGroup(pgid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, sig);
-  } catch {
-    // ESRCH: the group is gone.
-  }
-}
 
 /** Whether any process of the group is still alive (zombies do not count: they run nothing). */
 async function groupAlive(pgid: number): Promise<boolean> {
@@ -84,14 +72,6 @@ async function waitGroupGone(pgid: number, timeoutMs: number): Promise<void> {
   }
 }
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const pgid of live) killGroup(pgid, 'SIGKILL');
-  });
-}
-
 /** A log written by a child (go may print a GOPROXY or proxy URL with its password) is redacted after. */
 async function redactFile(file: string): Promise<void> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
@@ -103,7 +83,6 @@ async function redactFile(file: string): Promise<void> {
 export const execaRunner: Runner = async (file, args, opts) => {
   const { signal } = opts;
   if (signal?.aborted) return { exitCode: null, signal: null, aborted: true, output: '', spawnError: null };
-  installExitHook();
 
   // Both streams append to the same file (O_APPEND): lines stay in the order they were written.
   const logFile = opts.logFile;
@@ -131,10 +110,9 @@ export const execaRunner: Runner = async (file, args, opts) => {
     state.timer = setTimeout(() => killGroup(pgid, 'SIGKILL'), opts.killAfterMs ?? 3000);
     state.timer.unref();
   };
-  if (pgid !== undefined) {
-    live.add(pgid);
-    opts.onSpawn?.(pgid);
-  }
+  // a run that exits at once (a second Ctrl-C) kills the group on its way out
+  const forget = pgid === undefined ? () => {} : killAtExit(pgid);
+  if (pgid !== undefined) opts.onSpawn?.(pgid);
   signal?.addEventListener('abort', stop, { once: true });
   if (signal?.aborted) stop();
   try {
@@ -164,7 +142,7 @@ export const execaRunner: Runner = async (file, args, opts) => {
         killGroup(pgid, 'SIGKILL');
         await waitGroupGone(pgid, 5000);
       }
-      live.delete(pgid);
+      forget();
     }
   }
 };

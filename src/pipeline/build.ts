@@ -1,7 +1,6 @@
 // `build`: resolve -> plan (pure; every bad-input error) -> preflight (effectful checks) -> per version:
 // skip-if-current, or checkout -> patch -> compile -> assemble -> publish. A failure stops only its
 // version. `build --dry-run` stops after preflight and says what would happen.
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import type Dockerode from 'dockerode';
@@ -67,7 +66,11 @@ async function start(
   let source: SourceCopy | null = null;
   if (req.source !== undefined) {
     const release = releases[0] as Release;
-    ctx.reporter.stage(release.version, 'checkout', `from ${req.source} (a copy: the tree is never modified)`);
+    ctx.reporter.stage(
+      release.version,
+      'checkout',
+      `from ${req.source} (a copy: the tree is never modified)`,
+    );
     source = await copySource(resolvePath(ctx.cwd, req.source), {
       signal: ctx.signal,
       env: ctx.env,
@@ -216,8 +219,8 @@ async function buildVersion(
     if (skipped) return skipped;
   }
 
-  const tmp = v.binariesDir === null ? await mkdtemp(join(tmpdir(), 'vc-coredns-bin-')) : null;
-  const outDir = v.binariesDir ?? (tmp as string);
+  const tmp = v.binariesDir === null ? await makeTempDir(join(tmpdir(), 'vc-coredns-bin-')) : null;
+  const outDir = v.binariesDir ?? (tmp?.path as string);
   try {
     const built = await withWorkTree(release, started, ctx, async (dir) => {
       await patchTree(version, dir, req.key, effects.patchDeps, reporter);
@@ -274,7 +277,7 @@ async function buildVersion(
     reporter.finish(version, 'built', digest ?? outDir);
     return entry(v, { digest, refs, skipped: false });
   } finally {
-    if (tmp) await rm(tmp, { recursive: true, force: true });
+    await tmp?.remove();
   }
 }
 

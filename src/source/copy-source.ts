@@ -1,21 +1,11 @@
 // `--source DIR`: a copy of the user's tree to patch and build, so DIR itself is never written.
 import { createHash } from 'node:crypto';
-import {
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  readlink,
-  realpath,
-  rm,
-  symlink,
-  writeFile,
-} from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, realpath, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { badInput } from '../errors.js';
 import { abortError } from '../util/abort.js';
+import { makeTempDir } from '../util/cleanup.js';
 import { sha256Hex } from '../util/digest.js';
 import { GitCommandError, type GitOptions, type Log, runGit } from './git.js';
 
@@ -58,9 +48,9 @@ export async function copySource(source: string, opts: CopySourceOptions = {}): 
   const paths = listed ? listed.paths : await walk(root, opts.signal);
   const files = [...new Set(paths.filter(included))].sort(compareBytes);
 
-  const tmp = await mkdtemp(join(opts.tmpRoot ?? tmpdir(), 'vc-coredns-source-'));
-  const dir = join(tmp, 'coredns');
-  const dispose = () => rm(tmp, { recursive: true, force: true });
+  const tmp = await makeTempDir(join(opts.tmpRoot ?? tmpdir(), 'vc-coredns-source-'));
+  const dir = join(tmp.path, 'coredns');
+  const dispose = () => tmp.remove();
   try {
     const tree = createHash('sha256');
     const copied: string[] = [];

@@ -2,11 +2,12 @@
 // the tag commits at depth 1 without blobs (commits and trees only), then exactly the go.mod blobs in
 // one batched fetch. Results are cached by commit (tags are immutable), so a later `versions` only
 // runs ls-remote.
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redact, VcError } from '../errors.js';
 import { throwIfAborted } from '../util/abort.js';
+import { makeTempDir } from '../util/cleanup.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { goMinimumFile } from './cache.js';
 import { GitCommandError, type GitOptions, gitFailure, type Log, runGit } from './git.js';
@@ -107,12 +108,12 @@ async function readGoLines(
 
 async function inThrowawayRepo<T>(opts: GitOptions, fn: (dir: string) => Promise<T>): Promise<T> {
   throwIfAborted(opts.signal);
-  const dir = await mkdtemp(join(tmpdir(), 'vc-coredns-meta-'));
+  const tmp = await makeTempDir(join(tmpdir(), 'vc-coredns-meta-'));
   try {
-    await runGit(['init', '--bare'], { ...opts, cwd: dir });
-    return await fn(dir);
+    await runGit(['init', '--bare'], { ...opts, cwd: tmp.path });
+    return await fn(tmp.path);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await tmp.remove();
   }
 }
 

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { removeAtExit } from './cleanup.js';
 
 /** Writes a file through a temp file in the same folder and a rename: readers see old or new, never half. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const forget = removeAtExit(tmp);
   try {
     const existingMode =
       mode ??
@@ -17,6 +19,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
+  } finally {
+    forget();
   }
 }
 
