@@ -1,12 +1,13 @@
 // Ctrl-C during a build: every process the run started stops, and nothing half-written is left.
 
-import { mkdtemp, readdir, readlink, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CLI } from '../support/cli.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
+import { processesUnder } from '../support/processes.js';
 
 let work: string;
 let repo: FixtureRepo;
@@ -18,17 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-/** Processes working in the run's cache: make and go run in the checkout there. */
-async function processesUsing(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
-    if (cwd.startsWith(dir)) found.push(pid);
-  }
-  return found;
-}
 
 it('SIGINT while compiling exits 130, stops make and go, and writes no output', async () => {
   const cache = join(work, 'cache');
@@ -72,7 +62,7 @@ it('SIGINT while compiling exits 130, stops make and go, and writes no output', 
         }
       });
     });
-    const running = await processesUsing(cache);
+    const running = await processesUnder(cache);
     stop();
     expect(running.length).toBeGreaterThan(0);
   } finally {
@@ -81,7 +71,7 @@ it('SIGINT while compiling exits 130, stops make and go, and writes no output', 
   const r = await child;
   expect(r.exitCode).toBe(130);
   expect(String(r.stderr)).toContain('error: interrupted');
-  expect(await processesUsing(cache)).toEqual([]);
+  expect(await processesUnder(cache)).toEqual([]);
   await expect(stat(out)).rejects.toThrow();
   await expect(stat(bin)).rejects.toThrow();
 });

@@ -3,13 +3,14 @@
 // and removes the temp dirs (vc-coredns-bin-*, vc-coredns-go-*). Each run gets its own TMPDIR and an
 // empty Go cache, so compiling takes long enough to be interrupted.
 
-import { mkdir, mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../support/cli.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
+import { processesUnder } from '../support/processes.js';
 
 let work: string;
 let repo: FixtureRepo;
@@ -22,17 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-/** Processes whose working directory is under dir (make and go run in the cached checkout). */
-async function processesUnder(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
-    if (cwd.startsWith(dir)) found.push(pid);
-  }
-  return found;
-}
 
 interface Run {
   root: string;
