@@ -13,6 +13,7 @@ import type { CommandEnv } from './commands/shared.js';
 import { registerVerify } from './commands/verify.js';
 import { registerVersions } from './commands/versions.js';
 import { type Io, printError, printJson, processIo } from './io.js';
+import { strictOptions } from './strict-options.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -103,6 +104,7 @@ Examples:
   registerManifest(program, env);
   registerGc(program, env);
   for (const c of program.commands) c.exitOverride().configureOutput(output);
+  strictOptions(program);
   return program;
 }
 

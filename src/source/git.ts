@@ -182,13 +182,24 @@ function withUploadPack(args: string[], uploadPack: string): string[] {
   return [command, `--upload-pack=${uploadPack}`, ...rest];
 }
 
+/** git's stderr as one line for an error message: its `fatal:`/`error:` lines, else its last line. */
+export function oneLine(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const errors = lines.filter((l) => /^(fatal|error):/.test(l));
+  return (errors.length ? errors : lines.slice(-1)).join('; ');
+}
+
 /** Wraps a git failure into the error users see: what failed, where (redacted), git's own words. */
 export function gitFailure(
   e: unknown,
   what: { message: string; code: string; hint?: string; url?: string },
 ): unknown {
   if (!(e instanceof GitCommandError)) return e;
-  const tail = e.tail ? `: ${e.tail}` : '';
+  const said = oneLine(e.tail);
+  const tail = said ? `: ${said}` : '';
   return new VcError(`${scrub(what.message, what.url)}${tail}`, {
     code: what.code,
     ...(what.hint === undefined ? {} : { hint: scrub(what.hint, what.url) }),
