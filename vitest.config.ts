@@ -9,6 +9,7 @@ const COMPILED = [
   'test/e2e/**/*.test.ts',
   'test/cli/golden.test.ts',
   'test/cli/resolve-cli.test.ts',
+  'test/cli/hints.test.ts',
   'test/package/**/*.test.ts',
 ];
 

@@ -13,22 +13,18 @@ export interface RecordingReporter extends Reporter {
 }
 
 export function recordingReporter(): RecordingReporter {
-  const events: { info: boolean; tell: (r: Reporter) => void }[] = [];
-  const keep = (tell: (r: Reporter) => void, info = false) => events.push({ info, tell });
+  const events: { info?: string; tell: (r: Reporter) => void }[] = [];
+  const keep = (tell: (r: Reporter) => void) => events.push({ tell });
   return {
     stage: (...a) => keep((r) => r.stage(...a)),
     platform: (...a) => keep((r) => r.platform(...a)),
     finish: (...a) => keep((r) => r.finish(...a)),
-    info: (m) => keep((r) => r.info(m), true),
+    info: (m) => events.push({ info: m, tell: (r) => r.info(m) }),
     warn: (m) => keep((r) => r.warn(m)),
     close() {},
-    infos() {
-      const lines: string[] = [];
-      for (const e of events) if (e.info) e.tell({ ...silentReporter, info: (m) => lines.push(m) });
-      return lines;
-    },
+    infos: () => events.flatMap((e) => (e.info === undefined ? [] : [e.info])),
     replay(to, opts) {
-      for (const e of events.splice(0)) if (opts.withInfo || !e.info) e.tell(to);
+      for (const e of events.splice(0)) if (opts.withInfo || e.info === undefined) e.tell(to);
     },
   };
 }

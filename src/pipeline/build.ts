@@ -13,6 +13,7 @@ import { fanOutSink, sinkFor } from '../publish/sinks.js';
 import type { RegistryClient } from '../registry/client.js';
 import { commitTime, copySource, type SourceCopy, withCheckout } from '../source/index.js';
 import type { Release, Sink } from '../types.js';
+import { makeTempDir } from '../util/cleanup.js';
 import { formatPlatform, hostPlatform } from '../versions/index.js';
 import type { Context } from './context.js';
 import { loadBase, loadBinaries } from './load.js';

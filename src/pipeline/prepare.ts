@@ -6,6 +6,7 @@ import type { AnnotationKey } from '../patch/annotation-key.js';
 import { defaultPatchDeps, type PatchDeps, patchServiceGo } from '../patch/index.js';
 import { checkoutRelease } from '../source/index.js';
 import type { PatchResult } from '../types.js';
+import { removeAtExit } from '../util/cleanup.js';
 import type { Context, Reporter } from './context.js';
 import { resolveReleases } from './resolve.js';
 
@@ -62,20 +63,22 @@ export async function prepare(
     log: (l) => ctx.reporter.info(l),
   });
   let dir = checkout.dir;
-  let created = false;
+  // a --dir made by this run goes again if the run fails or is stopped before it is complete
+  let forget: (() => void) | null = null;
   try {
     if (target) {
       await mkdir(target, { recursive: true });
-      created = true;
+      forget = removeAtExit(target);
       await cp(checkout.dir, target, { recursive: true, verbatimSymlinks: true });
       dir = target;
     }
     const result = await patchTree(version, dir, opts.key, opts.patchDeps, ctx.reporter);
     return { version, commit: release.commit, dir, patch: result };
   } catch (e) {
-    if (target && created) await rm(target, { recursive: true, force: true });
+    if (target && forget) await rm(target, { recursive: true, force: true });
     throw e;
   } finally {
+    forget?.();
     await checkout.dispose();
   }
 }

@@ -3,11 +3,11 @@
 // program's -V/--version never swallows a command's --version.
 
 import { describe, expect, it } from 'vitest';
-import { json, vc } from '../support/cli.js';
+import { json, runCli } from '../support/cli.js';
 
 describe('unknown commands', () => {
   it('a mistyped command exits 2 with the suggestion, even when it is followed by --version', async () => {
-    const r = await vc(['biuld', '--repo', 'file:///nonexistent', '--version', 'v1.9.3']);
+    const r = await runCli(['biuld', '--repo', 'file:///nonexistent', '--version', 'v1.9.3']);
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
@@ -16,7 +16,7 @@ describe('unknown commands', () => {
   });
 
   it('with --json the same error is the one JSON document', async () => {
-    const r = await vc(['biuld', '--version', 'v1.9.3', '--json']);
+    const r = await runCli(['biuld', '--version', 'v1.9.3', '--json']);
     expect(r.exitCode).toBe(2);
     expect(json(r)).toEqual({
       error: {
@@ -28,7 +28,7 @@ describe('unknown commands', () => {
   });
 
   it("a command's unknown option names the command's help", async () => {
-    const r = await vc(['build', '--versoin', 'v1.9.3']);
+    const r = await runCli(['build', '--versoin', 'v1.9.3']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toBe(
       "error: unknown option '--versoin'\nhint: did you mean --version? (vc-coredns build --help shows the usage)\n",
@@ -38,7 +38,7 @@ describe('unknown commands', () => {
   it('--version and -V still print the version', async () => {
     const { version } = (await import('../../package.json', { with: { type: 'json' } })).default;
     for (const flag of ['--version', '-V']) {
-      const r = await vc([flag]);
+      const r = await runCli([flag]);
       expect(r.exitCode, flag).toBe(0);
       expect(r.stdout).toBe(`${version}\n`);
     }
@@ -71,7 +71,7 @@ describe('repeated and conflicting options', () => {
       '--image is given twice ("x/y:v1" and "x/y:v2")',
     ],
   ])('%j: exit 2 naming both values', async (args, line) => {
-    const r = await vc(args);
+    const r = await runCli(args);
     expect(r.exitCode, r.stderr).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(`error: ${line}`);
   });
@@ -90,14 +90,14 @@ describe('repeated and conflicting options', () => {
       "option '--range <range>' cannot be used with option '--kubernetes <list>'",
     ],
   ])('%j: exit 2 naming both options', async (args, line) => {
-    const r = await vc(args);
+    const r = await runCli(args);
     expect(r.exitCode, r.stderr).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(`error: ${line}`);
   });
 
   it('options that add a value each time may repeat', async () => {
     // both outputs are taken; the run gets as far as the (missing) repository
-    const r = await vc([
+    const r = await runCli([
       'build',
       ...NOWHERE,
       '--version',

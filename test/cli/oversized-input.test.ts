@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { vc } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 
 const HUGE = 'v1.9.99999999999999999';
 const LONG = `v1.${'1'.repeat(300)}.0`;
@@ -49,9 +49,9 @@ cases.push(
 
 describe('huge and overlong versions, ranges and Kubernetes releases', () => {
   it.each(cases)('%s exits 2 with one short error line', async (_, args) => {
-    const r = await vc(
+    const r = await runCli(
       args.map((a) => (a === 'MAP' ? mapFile : a)),
-      { cwd: work, env: { VC_COREDNS_CACHE: join(work, 'cache') } },
+      { env: { VC_COREDNS_CACHE: join(work, 'cache') } },
     );
     expect(r.exitCode, r.stderr).toBe(2);
     const lines = r.stderr.trimEnd().split('\n');

@@ -137,25 +137,25 @@ describe('vc-coredns patch', () => {
 
     it('--diff prints no diff and says "already patched" on stderr', async () => {
       await checkout('dual-stack');
-      expect((await vc(['patch', dir])).exitCode).toBe(0);
-      const r = await vc(['patch', dir, '--diff']);
+      expect((await runCli(['patch', dir])).exitCode).toBe(0);
+      const r = await runCli(['patch', dir, '--diff']);
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toBe('');
       expect(r.stderr).toBe(
         `${file}: already patched for ${KEY} (found the vc-coredns marker); nothing to diff\n`,
       );
-      const j = await vc(['patch', dir, '--diff', '--json']);
+      const j = await runCli(['patch', dir, '--diff', '--json']);
       expect(json(j)).toMatchObject({ alreadyPatched: true, changed: false });
       expect(j.stderr).toContain('already patched');
     });
 
     it('--write-patch writes the patch against the original in git HEAD, which git apply takes', async () => {
       await checkout('single-stack-v1.7');
-      expect((await vc(['patch', dir])).exitCode).toBe(0);
+      expect((await runCli(['patch', dir])).exitCode).toBe(0);
       const patched = await readFile(file, 'utf8');
       const patchFile = join(dir, '..', `${dir.split('/').pop()}.patch`);
       try {
-        const r = await vc(['patch', dir, '--write-patch', patchFile]);
+        const r = await runCli(['patch', dir, '--write-patch', patchFile]);
         expect(r.exitCode, r.stderr).toBe(0);
         expect(r.stderr).toBe(
           `${file}: already patched for ${KEY} (found the vc-coredns marker); the patch against git HEAD written to ${patchFile}\n`,
@@ -170,10 +170,10 @@ describe('vc-coredns patch', () => {
 
     it('--write-patch exits 1 saying why when git HEAD has no unpatched original, and writes no file', async () => {
       await checkout('dual-stack');
-      expect((await vc(['patch', dir])).exitCode).toBe(0);
+      expect((await runCli(['patch', dir])).exitCode).toBe(0);
       await git(dir, 'commit', '-qam', 'patched');
       const patchFile = join(dir, 'out.patch');
-      const r = await vc(['patch', dir, '--write-patch', patchFile]);
+      const r = await runCli(['patch', dir, '--write-patch', patchFile]);
       expect(r.exitCode).toBe(1);
       expect(r.stderr.split('\n')[0]).toBe(
         `error: ${file} is already patched and so is the version in git HEAD: no patch written to ${patchFile}`,
@@ -184,7 +184,7 @@ describe('vc-coredns patch', () => {
       const lone = await mkdtemp(join(tmpdir(), 'vc-lone-'));
       try {
         await cp(file, join(lone, 'service.go'));
-        const l = await vc(['patch', join(lone, 'service.go'), '--write-patch', join(lone, 'p.patch')]);
+        const l = await runCli(['patch', join(lone, 'service.go'), '--write-patch', join(lone, 'p.patch')]);
         expect(l.exitCode).toBe(1);
         expect(l.stderr).toContain('is already patched and it is not in a git work tree: no patch written');
         await expect(stat(join(lone, 'p.patch'))).rejects.toThrow();

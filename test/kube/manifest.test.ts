@@ -120,12 +120,12 @@ describe('vc-coredns manifest', () => {
       [['--cluster-domain', '-x.local'], 'error: --cluster-domain "-x.local" is not a DNS domain'],
     ];
     for (const [args, line] of bad) {
-      const r = await vc(['manifest', '--image', 'ghcr.io/acme/coredns:v1.12.0', ...args]);
+      const r = await runCli(['manifest', '--image', 'ghcr.io/acme/coredns:v1.12.0', ...args]);
       expect(r.exitCode, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr.split('\n')[0]).toBe(line);
     }
-    const image = await vc(['manifest', '--image', 'ghcr.io/Acme/coredns:v1.12.0']);
+    const image = await runCli(['manifest', '--image', 'ghcr.io/Acme/coredns:v1.12.0']);
     expect(image.exitCode).toBe(2);
     expect(image.stderr).toContain('error: invalid image reference');
     const v6 = await manifest(['--image', 'ghcr.io/acme/coredns:v1.12.0', '--cluster-ip', 'fd00:10:96::a']);
@@ -133,7 +133,7 @@ describe('vc-coredns manifest', () => {
   });
 
   it('prints YAML without anchors and aliases', async () => {
-    const r = await vc(['manifest', '--image', 'ghcr.io/acme/coredns:v1.12.0']);
+    const r = await runCli(['manifest', '--image', 'ghcr.io/acme/coredns:v1.12.0']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).not.toMatch(/[&*]a\d+\b/);
     expect(r.stdout).toContain('    matchLabels:\n      k8s-app: kube-dns\n');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/image/canonical-json.js';
 import { blobOf } from '../../src/image/digest.js';
-import { assembleImage, imageLabels, loadBuiltinBase } from '../../src/image/index.js';
+import { assembleImage, builtinBase } from '../../src/image/index.js';
 import { MEDIA_TYPE, REF_NAME_ANNOTATION } from '../../src/image/oci.js';
 import { planLayoutGc, referredDigest } from '../../src/publish/oci-gc.js';
 import {
@@ -24,15 +24,16 @@ import type { Blob, Descriptor, ImageIndex } from '../../src/types.js';
 import { writeFileAtomic } from '../../src/util/fs.js';
 import { eraFor } from '../../src/versions/index.js';
 import { AMD64, ARM64 } from '../image/tiny-binary.js';
-import { json, vc } from '../support/cli.js';
+import { json, runCli } from '../support/cli.js';
 import { skopeo } from '../support/registry.js';
 
 const EMPTY = 'application/vnd.oci.empty.v1+json';
 let work: string;
 
+/** A real two-platform image whose binaries are `binary` (the base layer is shared by every such image). */
 async function image(binary: string): Promise<ImageIndex> {
   const platforms = [AMD64, ARM64];
-  const base = await loadBuiltinBase(platforms);
+  const base = builtinBase(new TextEncoder().encode('a CA bundle\n'), platforms);
   return assembleImage({
     binaries: platforms.map((platform) => ({
       platform,
@@ -40,15 +41,7 @@ async function image(binary: string): Promise<ImageIndex> {
     })),
     base,
     era: eraFor('v1.9.3'),
-    labels: imageLabels({
-      release: { version: 'v1.9.3', commit: '1'.repeat(40) },
-      annotationKey: 'transparency.tenancy.x-k8s.io/clusterIP',
-      repoUrl: 'https://github.com/coredns/coredns',
-      platforms,
-      baseDigest: base.digest,
-      goVersion: 'go1.23.5',
-      sourceDateEpoch: 1653663600,
-    }),
+    labels: { 'org.opencontainers.image.version': 'v1.9.3', 'io.vc-coredns.test': binary },
     sourceDateEpoch: 1653663600,
   });
 }
@@ -183,11 +176,11 @@ describe('gc of an OCI layout', () => {
     );
     expect(onlyOld.length).toBeGreaterThan(3); // index, manifests, configs, binary layers
 
-    const dry = await vc(['gc', `oci:${dir}`, '--dry-run', '--json']);
+    const dry = await runCli(['gc', `oci:${dir}`, '--dry-run', '--json']);
     expect(dry.exitCode, dry.stderr).toBe(0);
     expect(await blobDigests(dir)).toEqual(before);
 
-    const r = await vc(['gc', `oci:${dir}`, '--json']);
+    const r = await runCli(['gc', `oci:${dir}`, '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     const result = json<{ removed: string[]; droppedTags: string[]; freedBytes: number }>(r);
     expect(json<{ removed: string[] }>(dry).removed).toEqual(result.removed);
@@ -261,10 +254,10 @@ describe('gc of an OCI layout', () => {
   });
 
   it('refuses a folder that is not a layout (exit 2) and a target that is not oci:', async () => {
-    const r = await vc(['gc', `oci:${join(work, 'nothing')}`]);
+    const r = await runCli(['gc', `oci:${join(work, 'nothing')}`]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(`error: no OCI layout at ${join(work, 'nothing')}`);
-    const bare = await vc(['gc', join(work, 'nothing')]);
+    const bare = await runCli(['gc', join(work, 'nothing')]);
     expect(bare.exitCode).toBe(2);
   });
 });

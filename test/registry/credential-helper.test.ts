@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerCredentials, helperTimeoutMs } from '../../src/registry/credentials.js';
-import { vc } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { rejection, thrown } from '../support/errors.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
@@ -85,7 +85,7 @@ describe('credential helper timeout', () => {
   });
 
   it('verify against a registry that asks for a login exits 1 naming the helper', async () => {
-    const r = await vc(['verify', `${registry.host}/coredns:v1.9.3`], {
+    const r = await runCli(['verify', `${registry.host}/coredns:v1.9.3`], {
       env: {
         DOCKER_CONFIG: await configFor('hang'),
         PATH: `${bin}:${process.env.PATH}`,
@@ -99,7 +99,7 @@ describe('credential helper timeout', () => {
   });
 
   it('a bad VC_COREDNS_HELPER_TIMEOUT stops build before any network', async () => {
-    const r = await vc(['build', '--repo', 'file:///nonexistent', '--version', 'v1.9.3'], {
+    const r = await runCli(['build', '--repo', 'file:///nonexistent', '--version', 'v1.9.3'], {
       env: { VC_COREDNS_HELPER_TIMEOUT: 'soon' },
     });
     expect(r.exitCode).toBe(2);
