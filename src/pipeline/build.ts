@@ -6,7 +6,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import type Dockerode from 'dockerode';
 import { compileBinaries, type GoInfo } from '../compile/index.js';
 import { isVcError, redact } from '../errors.js';
-import { assembleImage, type BaseImage, buildKey, imageLabels } from '../image/index.js';
+import { assembleImage, type BaseImage, buildKey, imageLabels, platformImage } from '../image/index.js';
 import { type PatchDeps, patchId } from '../patch/index.js';
 import { outputLocation } from '../publish/outputs.js';
 import { fanOutSink, sinkFor } from '../publish/sinks.js';
@@ -269,7 +269,9 @@ async function buildVersion(
         }),
         sourceDateEpoch: built.sourceDateEpoch,
       });
-      digest = index.digest;
+      // what is written: the index, or (docker-archive:/--load only) one platform's image
+      const single = v.single === null ? undefined : platformImage(index, v.single);
+      digest = single ? single.manifest.descriptor.digest : index.digest;
       for (const t of targets) {
         reporter.stage(version, 'publish', `to ${t.plan.name}`);
         for (const tag of t.plan.tags) refs.push(...(await t.sink.write(index, tag, signal)).refs);

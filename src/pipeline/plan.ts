@@ -61,6 +61,11 @@ export interface VersionPlan {
   image: boolean;
   /** where `binaries:` writes, or null */
   binariesDir: string | null;
+  /**
+   * The one platform whose image is all that is written (every image output takes one platform:
+   * docker-archive:, --load): the build's digest is that image's manifest digest. null: the index's.
+   */
+  single: Platform | null;
 }
 
 export interface BuildPlan {
@@ -120,9 +125,31 @@ function singlePlatform(platforms: readonly Platform[], host: Platform, what: st
   return match;
 }
 
-function planVersion(release: Release, req: BuildRequest, host: Host, newest: boolean): VersionPlan {
+/**
+ * The platforms of a version: --platforms, else the era's defaults; but when every output takes one
+ * platform (docker-archive:, --load) and none is named, only the host's: the others would be built for
+ * nothing. docker-archive: with several platforms named is bad input.
+ */
+function platformsOf(release: Release, req: BuildRequest, host: Host): Platform[] {
   const { version, era } = release;
+  const onlySingle = req.outputs.length > 0 && req.outputs.every((o) => singlePlatformOutput(o) !== null);
+  if (req.platforms === undefined && onlySingle)
+    return parsePlatforms(formatPlatform(host.platform), era, version);
   const platforms = parsePlatforms(req.platforms, era, version);
+  const archive = req.outputs.find((o) => o.kind === 'docker-archive');
+  if (archive && req.platforms !== undefined && platforms.length > 1) {
+    throw badInput(
+      `${describeOutput(archive)} takes one platform, but --platforms names ${platforms.length} (${platforms.map(formatPlatform).join(', ')})`,
+      'ARCHIVE_NEEDS_ONE_PLATFORM',
+      'name one with --platforms (without it, the host platform is built), or use --output oci:DIR for several',
+    );
+  }
+  return platforms;
+}
+
+function planVersion(release: Release, req: BuildRequest, host: Host, newest: boolean): VersionPlan {
+  const { version } = release;
+  const platforms = platformsOf(release, req, host);
   const tag = `${version}${req.tagSuffix}`;
   const tags = [...new Set([tag, ...(newest ? req.alsoTag : [])])];
   const targets = req.outputs.map((output): TargetPlan => {
@@ -135,14 +162,21 @@ function planVersion(release: Release, req: BuildRequest, host: Host, newest: bo
     };
   });
   const binaries = req.outputs.find((o) => o.kind === 'binaries');
+  const imageTargets = targets.filter((t) => t.output.kind !== 'binaries');
+  const firstSingle = imageTargets[0]?.platform ?? null;
+  const single =
+    firstSingle !== null && imageTargets.every((t) => t.platform && samePlatform(t.platform, firstSingle))
+      ? firstSingle
+      : null;
   return {
     release,
     platforms,
     tag,
     tags,
     targets,
-    image: req.outputs.some((o) => o.kind !== 'binaries'),
+    image: imageTargets.length > 0,
     binariesDir: binaries?.kind === 'binaries' ? binaries.dir : null,
+    single,
   };
 }
 

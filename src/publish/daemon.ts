@@ -87,7 +87,7 @@ export function daemonSink(docker: Dockerode, platform: Platform, opts: DaemonSi
           },
         );
       }
-      return { refs: [repoTag], digest: index.digest };
+      return { refs: [repoTag], digest: image.manifest.descriptor.digest };
     },
   };
 }

@@ -100,7 +100,7 @@ export function dockerArchiveSink(file: string, platform: Platform, opts: Docker
       const bytes = dockerArchiveBytes(image, repoTagFor(repository, tag));
       throwIfAborted(signal);
       await writeFileAtomic(file, bytes, 0o644);
-      return { refs: [resolve(file)], digest: index.digest };
+      return { refs: [resolve(file)], digest: image.manifest.descriptor.digest };
     },
   };
 }

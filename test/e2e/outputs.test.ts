@@ -102,9 +102,26 @@ describe('build outputs', () => {
     expect(await resolve(join(out, 'linux/amd64/coredns'), '10.0.0.9', ['10.96.0.10'])).toEqual(['10.0.0.9']);
   });
 
-  it('docker-archive:FILE loads with docker load and runs the patched CoreDNS', async () => {
+  it('docker-archive:FILE builds the host platform alone, reports its manifest digest, loads and runs', async () => {
     const file = join(work, 'coredns.tar');
+    // no --platforms: only the host's is built (the archive takes one)
     const r = await vc(
+      ['build', '--repo', repo.url, '--version', 'v1.9.3', '--output', `docker-archive:${file}`, '--json'],
+      {
+        env: { ...base, VC_COREDNS_CACHE: join(work, 'cache-a') },
+      },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const [built] = json<{ builds: { platforms: string[]; digest: string; refs: string[] }[] }>(r).builds;
+    expect(built?.platforms).toEqual(['linux/amd64']);
+    expect(built?.refs).toEqual([file]);
+    expect(r.stderr).not.toContain('linux/arm64');
+    // the digest is the one manifest in the archive's index.json, which docker load names
+    const listed = await execa('tar', ['-xOf', file, 'index.json']);
+    const manifest = JSON.parse(listed.stdout).manifests[0];
+    expect(built?.digest).toBe(manifest.digest);
+    // several platforms named: bad input before anything is built
+    const two = await vc(
       [
         'build',
         '--repo',
@@ -112,14 +129,16 @@ describe('build outputs', () => {
         '--version',
         'v1.9.3',
         '--platforms',
-        'linux/amd64',
+        'linux/amd64,linux/arm64',
         '--output',
         `docker-archive:${file}`,
       ],
       { env: { ...base, VC_COREDNS_CACHE: join(work, 'cache-a') } },
     );
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe(file);
+    expect(two.exitCode).toBe(2);
+    expect(two.stderr.split('\n')[0]).toBe(
+      `error: docker-archive:${file} takes one platform, but --platforms names 2 (linux/amd64, linux/arm64)`,
+    );
     const load = await dockerd.cli(['load', '-i', file]);
     expect(load.stdout).toContain('coredns:v1.9.3');
     const run = await dockerd.cli([

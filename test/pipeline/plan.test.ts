@@ -120,6 +120,39 @@ describe('planBuild', () => {
     );
   });
 
+  it('docker-archive: or --load alone, without --platforms, build the host platform only; its digest is the image manifest', () => {
+    for (const over of [
+      { output: ['docker-archive:x.tar'] },
+      { load: true },
+      { output: ['docker-archive:x.tar'], load: true },
+    ]) {
+      const v = planBuild([V193], request(over), host).versions[0];
+      expect(v?.platforms).toEqual([host.platform]);
+      expect(v?.single).toEqual(host.platform);
+    }
+    // with an output that takes the index, the default platforms, and the index digest
+    const both = planBuild([V193], request({ output: ['docker-archive:x.tar', 'oci:o'] }), host).versions[0];
+    expect(both?.platforms.length).toBe(2);
+    expect(both?.targets[0]?.platform).toEqual(host.platform);
+    expect(both?.single).toBeNull();
+  });
+
+  it('docker-archive: with several platforms named is bad input', () => {
+    expectBadInput(
+      () =>
+        planBuild(
+          [V193],
+          request({ output: ['docker-archive:x.tar'], platforms: 'linux/amd64,linux/arm64' }),
+          host,
+        ),
+      {
+        code: 'ARCHIVE_NEEDS_ONE_PLATFORM',
+        message:
+          'docker-archive:/work/x.tar takes one platform, but --platforms names 2 (linux/amd64, linux/arm64)',
+      },
+    );
+  });
+
   it('binaries: only is no image', () => {
     const plan = planBuild([V193], request({ output: ['binaries:bin'] }), host);
     expect([plan.versions[0]?.image, plan.versions[0]?.binariesDir]).toEqual([false, '/work/bin']);

@@ -40,7 +40,8 @@ describe('dockerArchiveSink', () => {
   it('writes an archive that docker load reads and whose image runs', async () => {
     const file = join(work, 'coredns-v1.9.3.tar');
     const published = await dockerArchiveSink(file, AMD64).write(images.root, 'v1.9.3');
-    expect(published).toEqual({ refs: [file], digest: images.root.digest });
+    // the digest of what was written: the platform image's manifest, not the index
+    expect(published).toEqual({ refs: [file], digest: images.root.manifests[0]?.manifest.descriptor.digest });
 
     const load = await dockerd.cli(['load', '-i', file]);
     expect(load.stdout).toContain('Loaded image: coredns:v1.9.3');
@@ -101,7 +102,10 @@ describe('daemonSink', () => {
     const platform = await daemonPlatform(dockerd.docker);
     expect(platform).toEqual(AMD64);
     const published = await daemonSink(dockerd.docker, platform).write(images.nonroot, 'v1.12.0');
-    expect(published).toEqual({ refs: ['coredns:v1.12.0'], digest: images.nonroot.digest });
+    expect(published).toEqual({
+      refs: ['coredns:v1.12.0'],
+      digest: images.nonroot.manifests[0]?.manifest.descriptor.digest,
+    });
     const inspect = await dockerd.docker.getImage('coredns:v1.12.0').inspect();
     expect(inspect.Config.User).toBe('65532:65532');
 
