@@ -1,7 +1,7 @@
 // Builds the CoreDNS binaries of a patched checkout: each platform through the repo's own Makefile
 // rule, platforms in parallel (or upstream's Makefile.release once, when asked), then copies them out.
 // Compute, verify, then write: nothing lands in outDir until every platform has built.
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { badInput, VcError } from '../errors.js';
@@ -9,7 +9,7 @@ import type { Binary, Checkout, Platform } from '../types.js';
 import { abortError } from '../util/abort.js';
 import { makeTempDir } from '../util/cleanup.js';
 import { sha256Hex } from '../util/digest.js';
-import { exists, writeFileAtomic } from '../util/fs.js';
+import { exists, makeFolder, writeFileAtomic } from '../util/fs.js';
 import { forEachLimit } from '../util/pool.js';
 import {
   FIRST_BUILDABLE,
@@ -202,7 +202,7 @@ export async function compileBinaries(
   const requirement = await checkGoRequirement(dir, req.go, req.goToolchain);
   if (requirement.warning) req.onWarning?.(requirement.warning);
   if (req.releaseMakefile) await checkReleaseTools(req, env);
-  await mkdir(req.logDir, { recursive: true });
+  await makeFolder(req.logDir);
 
   // go's work dirs go to a dir of this build, removed at the end: an interrupted go leaves them behind.
   const goTmp = await makeTempDir(join(env.GOTMPDIR || env.TMPDIR || tmpdir(), 'vc-coredns-go-'));
@@ -320,7 +320,7 @@ async function copyOut(
       if (signal?.aborted) throw aborted(req.checkout.release.version, signal);
       const bytes = await readFile(built(platform));
       const dest = join(req.outDir, binaryPath(platform).replace(/^build\//, ''));
-      await mkdir(join(dest, '..'), { recursive: true });
+      await makeFolder(join(dest, '..'));
       await writeFileAtomic(dest, bytes, 0o755);
       written.push(dest);
       out.push({ platform, path: dest, sha256: sha256Hex(bytes) });

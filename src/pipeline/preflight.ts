@@ -1,14 +1,16 @@
 // Preflight: the effectful checks of a build that must pass before anything is cloned or compiled, run
 // after planBuild (which raised every bad-input error it can tell from values) and before the work. A
 // check is a value; adding one is one line in PREFLIGHT. A check may hand the build what it learned
-// (the Go that builds, a daemon's platform, a decrypted key): preflight.get(check) returns it.
-import { constants } from 'node:fs';
-import { access, readdir, readFile, stat } from 'node:fs/promises';
+// (the Go that builds, a daemon's platform, a decrypted key): preflight.get(check) returns it. Nothing
+// here leaves a trace: the output check makes a probe file in each output's folder and removes it.
+import { randomBytes } from 'node:crypto';
+import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { checkTools, type Tools } from '../compile/index.js';
 import { badInput } from '../errors.js';
 import { OCI_LAYOUT_FILE } from '../publish/oci-layout.js';
 import type { Output } from '../publish/outputs.js';
+import { removeAtExit } from '../util/cleanup.js';
 import type { BuildEffects } from './build.js';
 import type { Context } from './context.js';
 import type { BuildPlan } from './plan.js';
@@ -48,29 +50,77 @@ export const buildTools: PreflightCheck<Tools> = {
     }),
 };
 
-/** The nearest folder that exists at or above path, or null. */
-async function nearestFolder(path: string): Promise<string | null> {
+/** What stands at or above path: the nearest thing that exists (a folder, or a file in the way). */
+async function nearestExisting(path: string): Promise<{ path: string; folder: boolean } | null> {
   for (let p = path; ; p = dirname(p)) {
-    const st = await stat(p).catch(() => null);
-    if (st) return st.isDirectory() ? p : null;
+    const st = await stat(p).catch((e: NodeJS.ErrnoException) =>
+      e.code === 'ENOENT' || e.code === 'ENOTDIR' ? null : e,
+    );
+    if (st instanceof Error) {
+      throw badInput(
+        `cannot reach ${p} (${st.code === 'EACCES' ? 'permission denied' : st.code})`,
+        'BAD_OUTPUT',
+        'choose a place this user can reach and write to',
+      );
+    }
+    if (st) return { path: p, folder: st.isDirectory() };
     if (dirname(p) === p) return null;
   }
 }
 
-async function writableFolder(path: string, what: string): Promise<void> {
-  const folder = await nearestFolder(path);
-  if (folder === null) {
-    throw badInput(`${what}: ${path} is inside something that is not a folder`, 'BAD_OUTPUT');
-  }
+/** Why a file cannot be made in folder, in words (errno of a real attempt). */
+const PROBE_FAILURES: Record<string, { why: string; hint: string }> = {
+  EACCES: { why: 'this user may not write there', hint: 'choose a folder this user can write to' },
+  EPERM: {
+    why: 'writing there is not permitted (an immutable folder?)',
+    hint: 'lsattr -d shows an i for an immutable folder; chattr -i clears it, or choose another folder',
+  },
+  EROFS: { why: 'it is on a read-only file system', hint: 'choose a folder on a writable file system' },
+  ENOENT: {
+    why: 'files cannot be made there (a virtual file system such as /proc)',
+    hint: 'choose a folder on disk',
+  },
+  ENOTDIR: { why: 'files cannot be made there', hint: 'choose a folder on disk' },
+  ENOSPC: { why: 'no space left on device', hint: 'free space there, or choose another folder' },
+  EDQUOT: { why: 'disk quota exceeded', hint: 'free space within your quota, or choose another folder' },
+};
+
+/**
+ * Whether this user can make a file in folder, by making one (`.vc-coredns-probe-*`, removed at once):
+ * access(2) says yes to root on /proc, where a mkdir of the output would then loop for good.
+ */
+async function probeWrite(folder: string, what: string): Promise<void> {
+  const probe = join(folder, `.vc-coredns-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const forget = removeAtExit(probe);
   try {
-    await access(folder, constants.W_OK);
-  } catch {
+    await (await open(probe, 'wx')).close();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    const known = PROBE_FAILURES[code] ?? {
+      why: `writing there failed (${code})`,
+      hint: 'choose another folder',
+    };
+    throw badInput(`${what}: cannot write in ${folder}: ${known.why}`, 'BAD_OUTPUT', known.hint);
+  } finally {
+    await rm(probe, { force: true });
+    forget();
+  }
+}
+
+/** `path` is (or can become) a folder this user writes in. */
+async function writableFolder(path: string, what: string): Promise<void> {
+  const found = await nearestExisting(path);
+  if (found === null) throw badInput(`${what}: no folder above ${path} exists`, 'BAD_OUTPUT');
+  if (!found.folder) {
     throw badInput(
-      `${what}: cannot write in ${folder}`,
+      found.path === path
+        ? `${what}: ${path} is a file, not a folder`
+        : `${what}: ${found.path} is a file, not a folder`,
       'BAD_OUTPUT',
-      'choose a folder this user can write to',
+      'name a folder (or a place a folder can be made)',
     );
   }
+  await probeWrite(found.path, what);
 }
 
 /** An existing OCI layout, or a folder it may become (missing or empty). */
@@ -78,7 +128,14 @@ async function checkLayoutDir(dir: string): Promise<void> {
   const st = await stat(dir).catch(() => null);
   if (st?.isDirectory()) {
     const layout = await readFile(join(dir, OCI_LAYOUT_FILE)).catch(() => null);
-    const others = (await readdir(dir)).filter((n) => n !== 'blobs' && !n.startsWith('.'));
+    const names = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
+      throw badInput(
+        `--output oci:${dir}: cannot read ${dir} (${e.code === 'EACCES' ? 'permission denied' : e.code})`,
+        'BAD_OUTPUT',
+        'choose a folder this user can read and write',
+      );
+    });
+    const others = names.filter((n) => n !== 'blobs' && !n.startsWith('.'));
     if (layout === null && others.length > 0) {
       throw badInput(
         `${dir} is not empty and is not an OCI image layout (no oci-layout file)`,

@@ -3,7 +3,7 @@
 // org.opencontainers.image.ref.name; writing a tag again replaces its entry. Blobs are written through a
 // temp file and a rename, index.json last and the same way: an interrupted write leaves the previous
 // state plus unreferenced blobs, never a half-written file.
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { VcError } from '../errors.js';
 import { canonicalJson } from '../image/canonical-json.js';
@@ -15,7 +15,7 @@ import { type FetchBlob, type ReadImage, type ReadImageOptions, readImage } from
 import type { Blob, Current, Descriptor, ImageIndex, Published, Sink } from '../types.js';
 import { abortError } from '../util/abort.js';
 import { digestHex } from '../util/digest.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { makeFolder, writeFileAtomic } from '../util/fs.js';
 import { acquireLock } from '../util/lock.js';
 import { collectLayoutGarbage, type GcResult } from './oci-gc.js';
 
@@ -73,7 +73,7 @@ export async function writeBlob(dir: string, blob: Blob): Promise<boolean> {
 
 /** Creates the layout's folders and `oci-layout`; refuses a non-empty folder that is not a layout. */
 async function ensureLayout(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await makeFolder(dir);
   const layoutFile = join(dir, OCI_LAYOUT_FILE);
   let text: string | null = null;
   try {
@@ -90,7 +90,7 @@ async function ensureLayout(dir: string): Promise<void> {
         exitCode: 2,
       });
     }
-    await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+    await makeFolder(join(dir, 'blobs', 'sha256'));
     await writeFileAtomic(layoutFile, canonicalJson({ imageLayoutVersion: OCI_LAYOUT_VERSION }), 0o644);
     return;
   }
@@ -102,7 +102,7 @@ async function ensureLayout(dir: string): Promise<void> {
   }
   if (version !== OCI_LAYOUT_VERSION)
     throw layoutError(dir, `unsupported imageLayoutVersion ${String(version)}`);
-  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+  await makeFolder(join(dir, 'blobs', 'sha256'));
 }
 
 /** The layout's index.json, or an empty index when there is none yet. */

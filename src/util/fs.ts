@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VcError } from '../errors.js';
 import { removeAtExit } from './cleanup.js';
@@ -60,6 +60,15 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     throw writeFailure(e, path);
   } finally {
     forget();
+  }
+}
+
+/** mkdir -p, its failures in words (writeFailure). */
+export async function makeFolder(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+  } catch (e) {
+    throw writeFailure(e, path);
   }
 }
 

@@ -1,8 +1,9 @@
 // runPreflight: checks as values, run in order when they apply, their results handed to the build; the
 // output-path check refuses (exit 2) what a build could only find out after compiling.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../src/patch/annotation-key.js';
 import type { BuildEffects } from '../../src/pipeline/build.js';
@@ -124,11 +125,50 @@ describe('outputPaths', () => {
     });
     expect(await rejection(check([`binaries:${join(work, 'plain-file', 'below')}`]))).toMatchObject({
       code: 'BAD_OUTPUT',
-      message: `--output binaries:${join(work, 'plain-file', 'below')}: ${join(work, 'plain-file', 'below')} is inside something that is not a folder`,
+      message: `--output binaries:${join(work, 'plain-file', 'below')}: ${join(work, 'plain-file')} is a file, not a folder`,
     });
     expect(await rejection(check([`docker-archive:${join(work, 'mine')}`]))).toMatchObject({
       code: 'BAD_OUTPUT',
       message: `--output docker-archive:${join(work, 'mine')} is a folder`,
     });
+  });
+
+  it('a file where a folder is needed (EEXIST, ENOTDIR) names the file', async () => {
+    await writeFile(join(work, 'a-file'), 'x');
+    expect(await rejection(check([`binaries:${join(work, 'a-file')}`]))).toMatchObject({
+      exitCode: 2,
+      message: `--output binaries:${join(work, 'a-file')}: ${join(work, 'a-file')} is a file, not a folder`,
+    });
+    expect(await rejection(check([`oci:${join(work, 'a-file', 'x', 'y')}`]))).toMatchObject({
+      exitCode: 2,
+      message: `--output oci:${join(work, 'a-file', 'x', 'y')}: ${join(work, 'a-file')} is a file, not a folder`,
+    });
+  });
+
+  it('a path under /proc is refused at once (a mkdir there would loop for good)', async () => {
+    const e = await rejection(check(['oci:/proc/vc-coredns-test/oci']));
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toBe(
+      '--output oci:/proc/vc-coredns-test/oci: cannot write in /proc: files cannot be made there (a virtual file system such as /proc)',
+    );
+  });
+
+  it('an immutable folder (chattr +i) is refused naming it, also for root', async (ctx) => {
+    const dir = join(work, 'immutable');
+    await mkdir(dir);
+    const chattr = await execa('chattr', ['+i', dir], { reject: false });
+    if (chattr.exitCode !== 0)
+      ctx.skip(`not run: chattr +i does not work here (${String(chattr.stderr).trim()})`);
+    try {
+      const e = await rejection(check([`oci:${join(dir, 'oci')}`]));
+      expect(e.exitCode).toBe(2);
+      expect(e.message).toBe(
+        `--output oci:${join(dir, 'oci')}: cannot write in ${dir}: writing there is not permitted (an immutable folder?)`,
+      );
+      expect(e.hint).toContain('chattr -i');
+    } finally {
+      await execa('chattr', ['-i', dir], { reject: false });
+    }
+    expect(await readdir(dir)).toEqual([]); // no probe left
   });
 });
