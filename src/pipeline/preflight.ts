@@ -5,7 +5,7 @@
 // here leaves a trace: the output check makes a probe file in each output's folder and removes it.
 import { randomBytes } from 'node:crypto';
 import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { checkTools, type Tools } from '../compile/index.js';
 import { badInput } from '../errors.js';
 import { OCI_LAYOUT_FILE } from '../publish/oci-layout.js';
@@ -42,13 +42,26 @@ export interface Preflight {
 /** make and go (and curl for --release-makefile), found and working: the Go that builds. */
 export const buildTools: PreflightCheck<Tools> = {
   name: 'tools',
-  run: (plan, { ctx }) =>
-    checkTools({
+  run: async (plan, { ctx }) => {
+    await checkGoPath(plan.request.goPath, ctx.cwd);
+    return checkTools({
       env: ctx.env,
       releaseMakefile: plan.request.releaseMakefile,
       ...(plan.request.goPath ? { goPath: plan.request.goPath } : {}),
-    }),
+    });
+  },
 };
+
+/** `--go PATH` that does not exist is bad input (exit 2); one that is there but no Go fails (exit 1). */
+async function checkGoPath(goPath: string | undefined, cwd: string): Promise<void> {
+  if (goPath === undefined) return;
+  if ((await stat(resolve(cwd ?? '.', goPath)).catch(() => null)) !== null) return;
+  throw badInput(
+    `--go ${goPath}: no such file or directory`,
+    'BAD_GO',
+    'give the path of a go binary (e.g. /usr/lib/go-1.23/bin/go), its bin directory or its GOROOT',
+  );
+}
 
 /** What stands at or above path: the nearest thing that exists (a folder, or a file in the way). */
 async function nearestExisting(path: string): Promise<{ path: string; folder: boolean } | null> {

@@ -2,6 +2,9 @@
 // exclude each other are bad input (exit 2, one error line and a hint, before any network), and the
 // program's -V/--version never swallows a command's --version.
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { json, runCli } from '../support/cli.js';
 
@@ -109,5 +112,26 @@ describe('repeated and conflicting options', () => {
     ]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('cannot list the tags of file:///nonexistent');
+  });
+
+  it('--go /nonexistent is bad input: exit 2 before anything is built', async () => {
+    const src = await mkdtemp(join(tmpdir(), 'vc-go-flag-'));
+    try {
+      const r = await runCli([
+        'build',
+        '--source',
+        src,
+        '--version',
+        'v1.9.3',
+        '--go',
+        '/nonexistent',
+        '--output',
+        `binaries:${join(src, 'bin')}`,
+      ]);
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe('error: --go /nonexistent: no such file or directory');
+    } finally {
+      await rm(src, { recursive: true, force: true });
+    }
   });
 });

@@ -85,6 +85,19 @@ describe('runPreflight', () => {
     expect(ran).toEqual([]);
   });
 
+  it('--go naming nothing is bad input (exit 2); the build tools are not looked for', async () => {
+    const withGo = { ...plan([]), request: { ...plan([]).request, goPath: '/nonexistent/go' } };
+    const e = await rejection(runPreflight(withGo, env, [buildTools]));
+    expect([e.exitCode, e.code, e.message]).toEqual([
+      2,
+      'BAD_GO',
+      '--go /nonexistent/go: no such file or directory',
+    ]);
+    // a path that is there but holds no Go fails the work (exit 1)
+    const empty = { ...withGo, request: { ...withGo.request, goPath: work } };
+    expect((await rejection(runPreflight(empty, env, [buildTools]))).exitCode).toBe(1);
+  });
+
   it('the registered checks find the Go and make that build', async () => {
     expect(PREFLIGHT).toContain(buildTools);
     const result = await runPreflight(plan([`oci:${join(work, 'fine')}`]), env);
