@@ -3,7 +3,7 @@
 // org.opencontainers.image.ref.name; writing a tag again replaces its entry. Blobs are written through a
 // temp file and a rename, index.json last and the same way: an interrupted write leaves the previous
 // state plus unreferenced blobs, never a half-written file.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { VcError } from '../errors.js';
 import { canonicalJson } from '../image/canonical-json.js';
@@ -154,8 +154,12 @@ export function withTag(current: OciIndex, descriptor: Descriptor, tag: string):
   return { ...current, schemaVersion: 2, mediaType: MEDIA_TYPE.index, manifests: [...untagged, ...tagged] };
 }
 
-/** Writers of index.json take turns, in this process and across processes (util/lock.ts). */
-async function withLayoutLock<T>(
+/**
+ * Writers of a layout take turns, in this process and across processes (util/lock.ts): blobs and
+ * index.json are written under the lock, so gc (also under it) never removes a blob a writer is about
+ * to name. Every writer of a layout (artifacts beside images too) holds it.
+ */
+export async function withLayoutLock<T>(
   dir: string,
   signal: AbortSignal | undefined,
   fn: () => Promise<T>,
@@ -174,7 +178,12 @@ async function withLayoutLock<T>(
   }
 }
 
-/** Writes the image under `tag` into the layout at `dir` (created if needed). */
+/**
+ * Writes the image under `tag` into the layout at `dir` (created if needed), under the layout lock:
+ * blobs, then index.json. A write that fails (disk full, Ctrl-C) removes the blobs it added, which
+ * nothing names; a tag that moved to another image takes the blobs only the old one used with it
+ * (collectLayoutGarbage: its SBOMs and signatures too).
+ */
 export async function writeOciLayout(
   dir: string,
   index: ImageIndex,
@@ -183,14 +192,27 @@ export async function writeOciLayout(
 ): Promise<Published> {
   if (tag === '' || /[\s]/.test(tag)) throw new Error(`bad tag ${JSON.stringify(tag)}`);
   await ensureLayout(dir);
-  for (const blob of imageBlobs(index)) {
-    if (signal?.aborted) throw abortError(signal);
-    await writeBlob(dir, blob);
-  }
-  if (signal?.aborted) throw abortError(signal);
   await withLayoutLock(dir, signal, async () => {
-    const next = withTag(await readLayoutIndex(dir), index.index.descriptor, tag);
-    await writeFileAtomic(join(dir, 'index.json'), canonicalJson(next), 0o644);
+    const before = await readLayoutIndex(dir);
+    const added: string[] = [];
+    try {
+      for (const blob of imageBlobs(index)) {
+        if (signal?.aborted) throw abortError(signal);
+        if (await writeBlob(dir, blob)) added.push(blob.descriptor.digest);
+      }
+      if (signal?.aborted) throw abortError(signal);
+      await writeFileAtomic(
+        join(dir, 'index.json'),
+        canonicalJson(withTag(before, index.index.descriptor, tag)),
+        0o644,
+      );
+    } catch (e) {
+      await Promise.all(added.map((d) => rm(blobPath(dir, d), { force: true })));
+      throw e;
+    }
+    const replaced = before.manifests.some((d) => refName(d) === tag && d.digest !== index.digest);
+    // the image is written: a gc that fails leaves garbage for `vc-coredns gc`, not a failed build
+    if (replaced) await collectLayoutGarbage(dir, readLayoutIndex).catch(() => undefined);
   });
   return { refs: [`oci:${dir}:${tag}`], digest: index.digest };
 }

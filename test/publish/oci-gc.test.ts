@@ -4,7 +4,7 @@
 // `sha256-<hex>`, cosign's `sha256-<hex>.sig` and `.att`, an untagged entry of another tool. skopeo
 // reads what is left.
 
-import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { MEDIA_TYPE, REF_NAME_ANNOTATION } from '../../src/image/oci.js';
 import { planLayoutGc, referredDigest } from '../../src/publish/oci-gc.js';
 import {
   gcOciLayout,
+  imageBlobs,
   readLayoutIndex,
   withTag,
   writeBlob,
@@ -25,6 +26,7 @@ import { writeFileAtomic } from '../../src/util/fs.js';
 import { eraFor } from '../../src/versions/index.js';
 import { AMD64, ARM64 } from '../image/tiny-binary.js';
 import { json, runCli } from '../support/cli.js';
+import { rejection } from '../support/errors.js';
 import { skopeo } from '../support/registry.js';
 
 const EMPTY = 'application/vnd.oci.empty.v1+json';
@@ -115,13 +117,15 @@ describe('referredDigest', () => {
 });
 
 describe('gc of an OCI layout', () => {
-  it('removes what only a replaced tag used, keeps every kind of referrer of what stays', async () => {
+  it('gc oci:DIR removes what only a replaced tag used, keeps every kind of referrer of what stays', async () => {
     const dir = join(work, 'layout');
     const old = await image('old coredns');
     const cur = await image('new coredns');
     await writeOciLayout(dir, old, 'v1.9.3');
     const oldBlobs = await blobDigests(dir);
-    await writeOciLayout(dir, cur, 'v1.9.3'); // the tag is replaced
+    // the tag replaced as an older vc-coredns did it: the new image's blobs and the entry, no gc
+    for (const blob of imageBlobs(cur)) await writeBlob(dir, blob);
+    await tag(dir, cur.index.descriptor, 'v1.9.3');
     const curIndex = cur.index.descriptor;
     const curManifest = cur.manifests[0]?.manifest.descriptor as Descriptor;
     const oldIndex = old.index.descriptor;
@@ -231,6 +235,53 @@ describe('gc of an OCI layout', () => {
     const again = await gcOciLayout(dir);
     expect(again.removed).toEqual([]);
     expect(again.droppedTags).toEqual([]);
+  });
+
+  it('writing a tag again removes at once what only the old image used, its referrers with it', async () => {
+    const dir = join(work, 'replace');
+    const old = await image('old');
+    const cur = await image('new');
+    await writeOciLayout(dir, old, 'v1.9.3');
+    await writeOciLayout(dir, await image('another version'), 'v1.12.0');
+    // the old image's SBOM (by subject) and cosign signature (by tag), as the attest and sign stages add them
+    const sbom = artifact('application/vnd.cyclonedx+json', 'old sbom', old.index.descriptor);
+    const sig = artifact('application/vnd.dev.cosign.simplesigning.v1+json', 'old sig');
+    for (const a of [sbom, sig]) for (const b of [a.layer, a.manifest, emptyConfig]) await writeBlob(dir, b);
+    await tag(dir, sig.manifest.descriptor, `sha256-${hex(old.index.descriptor)}.sig`);
+    const withOld = await blobDigests(dir);
+
+    await writeOciLayout(dir, cur, 'v1.9.3');
+    const after = await blobDigests(dir);
+    const curDigests = new Set(imageBlobs(cur).map((b) => b.descriptor.digest));
+    const gone = [...withOld].filter((d) => !after.has(d));
+    // everything only the old image and its referrers used is gone; what the new one shares stays
+    expect(gone.length).toBeGreaterThan(4);
+    for (const d of gone) expect(curDigests.has(d)).toBe(false);
+    for (const d of [sbom.manifest, sbom.layer, sig.manifest, sig.layer])
+      expect(after.has(d.descriptor.digest)).toBe(false);
+    for (const d of curDigests) expect(after.has(d)).toBe(true);
+    const names = (await readLayoutIndex(dir)).manifests.map((d) => d.annotations?.[REF_NAME_ANNOTATION]);
+    expect(names).toEqual(['v1.12.0', 'v1.9.3']);
+    // nothing unreferenced is left for gc, and v1.12.0 still reads with every blob checked
+    expect((await gcOciLayout(dir, { dryRun: true })).removed).toEqual([]);
+    const copy = await skopeo(['copy', '--all', `oci:${dir}:v1.12.0`, `dir:${join(work, 'copied-1120')}`]);
+    expect(copy.exitCode, copy.stderr).toBe(0);
+  });
+
+  it('a write that fails removes the blobs it added: the layout is as before', async () => {
+    const dir = join(work, 'failed');
+    await writeOciLayout(dir, await image('first'), 'v1.9.3');
+    const before = await blobDigests(dir);
+    const cur = await image('second');
+    // the index blob, written last, cannot be: a folder stands where it goes
+    const last = join(dir, 'blobs/sha256', hex(cur.index.descriptor));
+    await mkdir(join(last, 'in-the-way'), { recursive: true });
+    const e = await rejection(writeOciLayout(dir, cur, 'v1.9.4'));
+    expect(e.message).toBe(`cannot write ${last}: it is a folder`);
+    await rm(last, { recursive: true });
+    expect([...(await blobDigests(dir))].sort()).toEqual([...before].sort());
+    const names = (await readLayoutIndex(dir)).manifests.map((d) => d.annotations?.[REF_NAME_ANNOTATION]);
+    expect(names).toEqual(['v1.9.3']);
   });
 
   it('planLayoutGc follows chains of subjects until nothing is added', () => {
