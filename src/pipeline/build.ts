@@ -21,6 +21,7 @@ import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type Ver
 import { buildTools, type Preflight, runPreflight } from './preflight.js';
 import { patchTree } from './prepare.js';
 import { NO_COMMIT, resolveReleases, sourceRelease } from './resolve.js';
+import { claimRun } from './runs.js';
 
 export interface BuildEntry {
   version: string;
@@ -64,6 +65,7 @@ async function start(
   const host = { platform: hostPlatform(process.arch) };
   let plan = planBuild(releases, req, host);
   const preflight = await runPreflight(plan, { ctx, effects, dryRun });
+  await claimRun(ctx);
   let source: SourceCopy | null = null;
   if (req.source !== undefined) {
     const release = releases[0] as Release;

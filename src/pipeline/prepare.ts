@@ -9,6 +9,7 @@ import type { PatchResult } from '../types.js';
 import { removeAtExit } from '../util/cleanup.js';
 import type { Context, Reporter } from './context.js';
 import { resolveReleases } from './resolve.js';
+import { claimRun } from './runs.js';
 
 /** The patch stage of prepare and build: service.go of the tree patched in place, and said so. */
 export async function patchTree(
@@ -55,6 +56,7 @@ export async function prepare(
   const [release] = await resolveReleases(url, { spec, buildable: false }, ctx);
   if (!release) throw new Error('resolveReleases returned nothing');
   const { version } = release;
+  await claimRun(ctx);
   ctx.reporter.stage(version, 'checkout', `from ${redact(url)}`);
   const checkout = await checkoutRelease(release, url, {
     cacheDir: ctx.cacheDir,

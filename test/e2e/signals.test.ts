@@ -139,4 +139,30 @@ describe('signals during a build', () => {
     );
     await expectNothingLeft(run);
   });
+
+  it('SIGKILL: make and go outlive the run; the next run stops them and removes its temp dirs', async () => {
+    const run = await newRun();
+    const killed = await piped(run, (c) => c.kill('SIGKILL'));
+    const r = await killed;
+    expect(r.signal).toBe('SIGKILL');
+    // what the killed run left: its make and go still compiling, its temp dirs
+    expect((await processesUnder(run.cache)).length).toBeGreaterThan(0);
+    const temps = (await readdir(run.tmp)).filter((n) => n.startsWith('vc-coredns-'));
+    expect(temps.some((n) => n.startsWith('vc-coredns-bin-'))).toBe(true);
+    expect(temps.some((n) => n.startsWith('vc-coredns-go-'))).toBe(true);
+
+    // the next run in the same cache (prepare: no compile) reclaims them first, then takes the dead
+    // run's lock on the cached checkout over at once
+    const next = await execa(process.execPath, [CLI, 'prepare', '--repo', repo.url, '--version', 'v1.9.3'], {
+      env: { ...run.env, CI: 'true' },
+      reject: false,
+    });
+    expect(next.exitCode, String(next.stderr)).toBe(0);
+    expect(String(next.stderr)).toMatch(
+      /removed \d+ temp dirs? and stopped \d+ process groups? left by a vc-coredns run that died \(pid \d+\)/,
+    );
+    expect(await processesUnder(run.cache)).toEqual([]);
+    expect((await readdir(run.tmp)).filter((n) => n.startsWith('vc-coredns-'))).toEqual([]);
+    expect(await readdir(join(run.cache, 'runs'))).toEqual([]);
+  });
 });
