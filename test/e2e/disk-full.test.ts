@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI } from '../support/cli.js';
+import { buildEnv, CLI } from '../support/cli.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
-import { sharedGoCache } from '../support/go-harness.js';
 
 let work: string;
 let repo: FixtureRepo;
@@ -74,11 +73,7 @@ describe('disk full while publishing', () => {
           CLI,
           PATH: process.env.PATH ?? '',
           HOME: work,
-          VC_COREDNS_CACHE: join(work, 'cache'),
-          GOFLAGS: '-mod=mod',
-          GOPROXY: 'off',
-          GOCACHE: sharedGoCache(),
-          CI: 'true',
+          ...buildEnv(work),
         },
       );
       const out = String(run.stdout);

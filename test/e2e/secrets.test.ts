@@ -6,10 +6,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, json, vc } from '../support/cli.js';
+import { buildEnv, type CliResult, json, vc } from '../support/cli.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
 import { type GitHttpServer, startGitHttp } from '../support/git-http.js';
-import { sharedGoCache } from '../support/go-harness.js';
 
 const PASSWORD = 'QTOKEN42pw';
 const TOKEN = 'QTOKEN42tok';
@@ -50,13 +49,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'vc-secrets-'));
   repo = await createFixtureRepo(join(work, 'repo'));
   server = await startGitHttp(repo.dir, { username: 'user', password: PASSWORD });
-  env = {
-    VC_COREDNS_CACHE: join(work, 'cache'),
-    GOFLAGS: '-mod=mod',
-    GOPROXY: 'off',
-    GOCACHE: sharedGoCache(),
-    CI: 'true',
-  };
+  env = buildEnv(work);
 });
 afterAll(async () => {
   await server?.stop();

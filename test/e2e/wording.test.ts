@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, vc } from '../support/cli.js';
+import { buildEnv, CLI, vc } from '../support/cli.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
-import { sharedGoCache } from '../support/go-harness.js';
 
 let work: string;
 let repo: FixtureRepo;
@@ -18,13 +17,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'vc-wording-'));
   repo = await createFixtureRepo(join(work, 'repo'));
-  env = {
-    VC_COREDNS_CACHE: join(work, 'cache'),
-    GOFLAGS: '-mod=mod',
-    GOPROXY: 'off',
-    GOCACHE: sharedGoCache(),
-    CI: 'true',
-  };
+  env = buildEnv(work);
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
