@@ -157,7 +157,7 @@ export function withTag(current: OciIndex, descriptor: Descriptor, tag: string):
 // Writers of one process to one layout take turns; other processes are kept out by a lock directory.
 const queues = new Map<string, Promise<unknown>>();
 
-async function withLayoutLock<T>(
+export async function withLayoutLock<T>(
   dir: string,
   signal: AbortSignal | undefined,
   fn: () => Promise<T>,
@@ -245,7 +245,7 @@ export interface LayoutTag {
   labels: Record<string, string>;
 }
 
-async function readBlob(dir: string, d: Descriptor, what: string): Promise<Uint8Array> {
+export async function readBlob(dir: string, d: Descriptor, what: string): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(blobPath(dir, d.digest));

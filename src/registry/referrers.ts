@@ -2,9 +2,10 @@
 // through the referrers API when the registry has it, else through the referrers tag `sha256-<hex>`,
 // an index the pusher keeps (the spec's fallback; Debian's registry 2.8 has no referrers API).
 import { type Artifact, type ReferrerDescriptor, referrersIndex, referrersTag } from '../attest/artifact.js';
+import type { ArtifactSource } from '../attest/read.js';
 import { parseIndex } from '../image/read.js';
 import type { Repository } from './client.js';
-import { OCI_INDEX } from './media-types.js';
+import { isIndex, isManifest, OCI_INDEX } from './media-types.js';
 
 export interface PushedReferrers {
   /** the artifact manifests' digests */
@@ -76,4 +77,15 @@ export async function listReferrers(
   const listed = parseIndex(api).manifests as ReferrerDescriptor[];
   const seen = new Set(listed.map((d) => d.digest));
   return { referrers: [...listed, ...tagged.filter((d) => !seen.has(d.digest))], via: 'api' };
+}
+
+/** A registry repository as a source of artifacts for readAttestations. */
+export function registryArtifactSource(repo: Repository): ArtifactSource {
+  return {
+    referrers: async (digest, signal) => (await listReferrers(repo, digest, signal)).referrers,
+    fetch: async (d, signal) =>
+      isIndex(d.mediaType) || isManifest(d.mediaType)
+        ? (await repo.getManifest(d.digest, signal)).bytes
+        : repo.getBlob(d.digest, signal, d.size),
+  };
 }
