@@ -12,6 +12,7 @@ import { parseCaBundleSource } from '../../src/attest/ca-source.js';
 import { type Attestations, attest } from '../../src/attest/compose.js';
 import { readAttestations } from '../../src/attest/read.js';
 import { subjectDigests } from '../../src/attest/statement.js';
+import { verifyProvenance, verifySboms } from '../../src/attest/verify.js';
 import { assembleImage, builtinBase, CA_BUNDLE_PATH, imageLabels } from '../../src/image/index.js';
 import { writeOciLayout } from '../../src/publish/oci-layout.js';
 import { layoutArtifactSource, writeLayoutReferrers } from '../../src/publish/oci-referrers.js';
@@ -202,5 +203,85 @@ describe('in a registry without referrers API', () => {
     expect(sha256(new TextEncoder().encode(r.stdout))).toBe(
       sha256(attestations.sboms[0]?.bytes ?? new Uint8Array()),
     );
+  });
+});
+
+describe('verify: the attestations against the image', () => {
+  function imagesOf(binaries: Map<string, Uint8Array>) {
+    return index.manifests.map((m) => ({
+      platform: m.platform,
+      manifestDigest: m.manifest.descriptor.digest,
+      binary: binaries.get(m.platform.arch) ?? null,
+    }));
+  }
+  async function demoBinaries(): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    for (const p of PLATFORMS)
+      out.set(
+        p.arch,
+        new Uint8Array(await readFile((await buildDemo(ws, { go: GO_123, goarch: p.arch })).out)),
+      );
+    return out;
+  }
+  const labels = () =>
+    JSON.parse(new TextDecoder().decode(index.manifests[0]?.config.bytes)).config.Labels as Record<
+      string,
+      string
+    >;
+
+  it('holds for what was attached', async () => {
+    const dir = join(work, 'oci');
+    const stored = await readAttestations(layoutArtifactSource(dir), index.digest);
+    const input = {
+      indexDigest: index.digest,
+      images: imagesOf(await demoBinaries()),
+      labels: labels(),
+      stored,
+    };
+    expect(verifySboms(input)).toEqual({ present: true, ok: true, problems: [] });
+    expect(verifyProvenance(input)).toEqual({ present: true, ok: true, problems: [] });
+  });
+
+  it('a tampered SBOM, a provenance of another image, and none at all fail', async () => {
+    const dir = join(work, 'oci');
+    const stored = await readAttestations(layoutArtifactSource(dir), index.digest);
+    const arm = stored.sboms[1];
+    if (!arm) throw new Error('no arm64 SBOM');
+    const text = new TextDecoder().decode(arm.bytes).replace('"version": "v1.2.0"', '"version": "v1.2.1"');
+    const tampered = {
+      ...stored,
+      sboms: [stored.sboms[0], { ...arm, bytes: new TextEncoder().encode(text) }],
+    } as typeof stored;
+    const input = {
+      indexDigest: index.digest,
+      images: imagesOf(await demoBinaries()),
+      labels: labels(),
+      stored: tampered,
+    };
+    const sbom = verifySboms(input);
+    expect(sbom.ok).toBe(false);
+    expect(
+      sbom.problems.some((p) => p.startsWith('linux/arm64: SBOM sha256:') && p.includes('vcdep\\tv1.2.0')),
+    ).toBe(true);
+
+    const other = `sha256:${'9'.repeat(64)}`;
+    const prov = verifyProvenance({
+      ...input,
+      indexDigest: other,
+      labels: { ...labels(), 'org.opencontainers.image.revision': '0'.repeat(40) },
+    });
+    expect(prov.ok).toBe(false);
+    expect(prov.problems).toContain(
+      `provenance ${stored.provenance[0]?.digest.slice(0, 19)} does not name ${other} as a subject`,
+    );
+    expect(prov.problems.some((p) => p.includes('names the commit'))).toBe(true);
+
+    const none = { ...input, stored: { sboms: [], provenance: [], problems: [] } };
+    expect(verifySboms(none)).toEqual({ present: false, ok: false, problems: ['no SBOM is attached'] });
+    expect(verifyProvenance(none)).toEqual({
+      present: false,
+      ok: false,
+      problems: ['no provenance is attached'],
+    });
   });
 });
