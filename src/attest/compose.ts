@@ -87,8 +87,7 @@ export function attest(req: AttestRequest): Attestations {
         commit: req.release.commit,
         sourceUrl: req.sourceUrl,
         platform: image.platform,
-        manifestDigest: image.manifest.descriptor.digest,
-        indexDigest: req.index.digest,
+        image: { manifestDigest: image.manifest.descriptor.digest, indexDigest: req.index.digest },
         labels: req.labels,
         binary: {
           sha256: createHash('sha256').update(built.bytes).digest('hex'),
@@ -104,10 +103,10 @@ export function attest(req: AttestRequest): Attestations {
       const name = req.provenance?.imageName ?? 'coredns';
       sboms.push({
         platform: image.platform,
-        manifestDigest: input.manifestDigest,
+        manifestDigest: image.manifest.descriptor.digest,
         bom,
         bytes: sbomBytes(bom),
-        statement: sbomStatement(bom, name, input.manifestDigest),
+        statement: sbomStatement(bom, name, image.manifest.descriptor.digest),
       });
     }
   }
@@ -140,4 +139,35 @@ export function attest(req: AttestRequest): Attestations {
     );
   }
   return { sboms, provenance, artifacts };
+}
+
+export interface AttestationFile {
+  /** relative to the folder it goes in */
+  path: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * The files of the attestations, laid out for one kind of output:
+ * - `per-platform`: `linux/amd64/sbom.cdx.json` beside each binary of `binaries:DIR`, `provenance.intoto.json` at the top;
+ * - `single`: `sbom.cdx.json` and `provenance.intoto.json` (beside a docker-archive: one platform);
+ * - `named`: `sbom-linux-amd64.cdx.json`, ..., `provenance.intoto.json` (one folder per version of --attestations-dir).
+ */
+export function attestationFiles(
+  a: Attestations,
+  layout: 'per-platform' | 'single' | 'named',
+): AttestationFile[] {
+  const files: AttestationFile[] = a.sboms.map((s) => {
+    const p = formatPlatform(s.platform);
+    const path =
+      layout === 'per-platform'
+        ? `${p}/sbom.cdx.json`
+        : layout === 'single'
+          ? 'sbom.cdx.json'
+          : `sbom-${p.replaceAll('/', '-')}.cdx.json`;
+    return { path, bytes: s.bytes };
+  });
+  if (layout === 'single' && files.length > 1) throw new Error('attestationFiles: one platform expected');
+  if (a.provenance) files.push({ path: 'provenance.intoto.json', bytes: a.provenance.bytes });
+  return files;
 }

@@ -50,7 +50,8 @@ function prop(c: Component, name: string): string | undefined {
 
 /** The CoreDNS component: the one that records a Go version. */
 export function sbomCoreDns(bom: CycloneDxBom): Component | undefined {
-  return components(bom).find((c) => prop(c, PROP.goVersion) !== undefined);
+  const meta = (bom.metadata as { component?: Component } | undefined)?.component;
+  return [...components(bom), ...(meta ? [meta] : [])].find((c) => prop(c, PROP.goVersion) !== undefined);
 }
 
 /** The Go build info an SBOM of ours records (null when it records none). */

@@ -83,16 +83,16 @@ export interface SbomInput {
   /** the repository built from (no credentials) */
   sourceUrl: string;
   platform: Platform;
-  /** the platform image's manifest digest */
-  manifestDigest: string;
-  indexDigest: string;
+  /** the platform image the SBOM describes; null for a bare binary (`--output binaries:`) */
+  image: { manifestDigest: string; indexDigest: string } | null;
   /** the image's config labels */
   labels: Readonly<Record<string, string>>;
   binary: { sha256: string; size: number; buildInfo: GoBuildInfo };
   /** the make command that built the binary and the -ldflags it passed; null when unknown */
   make: { command: string; ldflags: string | null } | null;
   patch: { id: string; annotationKey: string; diff: string };
-  base: BaseContents;
+  /** null for a bare binary */
+  base: BaseContents | null;
   sourceDateEpoch: number;
 }
 
@@ -194,7 +194,8 @@ function debPurl(ca: CaBundleSource): string {
   ).toString();
 }
 
-function baseComponents(base: BaseContents): Models.Component[] {
+function baseComponents(base: BaseContents | null): Models.Component[] {
+  if (base === null) return [];
   if (base.kind === 'image') {
     return [
       new Models.Component(Enums.ComponentType.Container, base.name, {
@@ -231,20 +232,26 @@ export function buildSbom(input: SbomInput): CycloneDxBom {
   // The graph links BomRef objects, not their values.
   for (const d of deps) coredns.dependencies.add(d.bomRef);
   const files = baseComponents(input.base);
-  const image = new Models.Component(Enums.ComponentType.Container, 'coredns', {
-    bomRef: input.manifestDigest,
-    version: input.version,
-    purl: ociPurl('coredns', input.manifestDigest, input.platform),
-    properties: props([
-      [PROP.platform, platform],
-      [PROP.index, input.indexDigest],
-      ...Object.keys(input.labels)
-        .sort()
-        .map((k): [string, string] => [`${PROP.label}${k}`, input.labels[k] as string]),
-    ]),
-  });
-  image.dependencies.add(coredns.bomRef);
-  for (const f of files) image.dependencies.add(f.bomRef);
+  const image = input.image
+    ? new Models.Component(Enums.ComponentType.Container, 'coredns', {
+        bomRef: input.image.manifestDigest,
+        version: input.version,
+        purl: ociPurl('coredns', input.image.manifestDigest, input.platform),
+        properties: props([
+          [PROP.platform, platform],
+          [PROP.index, input.image.indexDigest],
+          ...Object.keys(input.labels)
+            .sort()
+            .map((k): [string, string] => [`${PROP.label}${k}`, input.labels[k] as string]),
+        ]),
+      })
+    : null;
+  if (image) {
+    image.dependencies.add(coredns.bomRef);
+    for (const f of files) image.dependencies.add(f.bomRef);
+  } else {
+    coredns.properties.add(new Models.Property(PROP.platform, platform));
+  }
 
   const tools = new Models.Tools();
   tools.components.add(
@@ -254,10 +261,11 @@ export function buildSbom(input: SbomInput): CycloneDxBom {
     metadata: new Models.Metadata({
       timestamp: new Date(input.sourceDateEpoch * 1000),
       tools,
-      component: image,
+      // A bare binary is itself what the SBOM describes.
+      component: image ?? coredns,
     }),
   });
-  for (const c of [coredns, ...deps, ...files]) bom.components.add(c);
+  for (const c of [...(image ? [coredns] : []), ...deps, ...files]) bom.components.add(c);
 
   const factory = new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6);
   // Lists stay in the order given (Go's module order, the layer's file order): the library's sorting
@@ -266,8 +274,8 @@ export function buildSbom(input: SbomInput): CycloneDxBom {
     string,
     unknown
   >;
-  addPedigree(normalized, coredns.bomRef.value as string, corednsPedigree(input));
-  if (input.base.kind === 'builtin' && input.base.caBundle) {
+  addPedigree(normalized, coredns.bomRef.value as string, corednsPedigree(input), Boolean(image));
+  if (input.base?.kind === 'builtin' && input.base.caBundle) {
     const ca = input.base.caBundle;
     const file = input.base.files.find((f) => f.path.endsWith(`/${ca.file}`));
     if (file) addPedigree(normalized, `file:${file.path}`, caPedigree(ca));
@@ -317,9 +325,16 @@ function caPedigree(ca: CaBundleSource): Record<string, unknown> {
   };
 }
 
-function addPedigree(bom: Record<string, unknown>, bomRef: string, pedigree: Record<string, unknown>): void {
+function addPedigree(
+  bom: Record<string, unknown>,
+  bomRef: string,
+  pedigree: Record<string, unknown>,
+  inComponents = true,
+): void {
   const components = bom.components as Record<string, unknown>[];
-  const c = components.find((x) => x['bom-ref'] === bomRef);
+  const c = inComponents
+    ? components.find((x) => x['bom-ref'] === bomRef)
+    : ((bom.metadata as Record<string, unknown>).component as Record<string, unknown>);
   if (!c) throw new Error(`SBOM: no component ${bomRef}`);
   c.pedigree = pedigree;
 }

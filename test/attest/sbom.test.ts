@@ -58,8 +58,7 @@ async function inputFor(file: string, platform: Platform): Promise<SbomInput> {
     commit: '45b0a11294c59bfd806a57807aaa2a185f761cd5',
     sourceUrl: 'https://github.com/coredns/coredns',
     platform,
-    manifestDigest: `sha256:${'a'.repeat(64)}`,
-    indexDigest: `sha256:${'b'.repeat(64)}`,
+    image: { manifestDigest: `sha256:${'a'.repeat(64)}`, indexDigest: `sha256:${'b'.repeat(64)}` },
     labels: { 'io.vc-coredns.annotation-key': 'transparency.tenancy.x-k8s.io/clusterIP' },
     binary: { sha256: sha256(bytes), size: bytes.byteLength, buildInfo: readGoBuildInfo(bytes) },
     make: {
@@ -107,7 +106,7 @@ describe('the SBOM of a Go binary', () => {
         sbomProblems(read, {
           buildInfo: input.binary.buildInfo,
           binarySha256: input.binary.sha256,
-          manifestDigest: input.manifestDigest,
+          manifestDigest: input.image?.manifestDigest ?? '',
         }),
       ).toEqual([]);
     });
@@ -128,7 +127,7 @@ describe('what the SBOM says', () => {
     expect(meta.timestamp).toBe('2022-05-27T15:00:00.000Z');
     expect(meta.component).toMatchObject({
       type: 'container',
-      'bom-ref': input.manifestDigest,
+      'bom-ref': input.image?.manifestDigest,
       name: 'coredns',
       version: 'v1.9.3',
       purl: `pkg:oci/coredns@sha256:${'a'.repeat(64)}?arch=arm64&os=linux`,
@@ -203,6 +202,21 @@ describe('what the SBOM says', () => {
     expect(other.serialNumber).not.toBe(bom.serialNumber);
   });
 
+  it('describes a bare binary (binaries: output) as the component itself', async () => {
+    const bare = buildSbom({ ...input, image: null, base: null });
+    expect(await validator.validate(new TextDecoder().decode(sbomBytes(bare)))).toBeNull();
+    const meta = bare.metadata as { component: Json };
+    expect(meta.component).toMatchObject({
+      type: 'application',
+      name: 'example.com/vcdemo',
+      hashes: [{ alg: 'SHA-256', content: input.binary.sha256 }],
+    });
+    expect((meta.component.pedigree as Json).patches).toHaveLength(1);
+    expect(meta.component.properties).toContainEqual({ name: PROP.platform, value: 'linux/arm64' });
+    expect(sbomGoBuildInfo(bare)).toEqual(input.binary.buildInfo);
+    expect(bare.components as Json[]).toHaveLength(input.binary.buildInfo.deps.length);
+  });
+
   it('names what a tampered SBOM gets wrong', () => {
     const tampered = JSON.parse(new TextDecoder().decode(sbomBytes(bom))) as CycloneDxBom;
     const dep = (tampered.components as Json[]).find((c) => c.name === 'example.com/vcdep') as Json;
@@ -210,7 +224,7 @@ describe('what the SBOM says', () => {
     const problems = sbomProblems(tampered, {
       buildInfo: input.binary.buildInfo,
       binarySha256: input.binary.sha256,
-      manifestDigest: input.manifestDigest,
+      manifestDigest: input.image?.manifestDigest ?? '',
     });
     expect(problems).toEqual([
       `lacks the binary's "dep\\texample.com/vcdep\\tv1.2.0\\t${input.binary.buildInfo.deps[0]?.sum}"`,
