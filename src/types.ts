@@ -85,6 +85,8 @@ export interface Binary {
   platform: Platform;
   path: string;
   sha256: string;
+  /** the make command that built it (no machine paths) and the -ldflags make passed to go build (null: none) */
+  make?: { command: string; ldflags: string | null };
 }
 
 export interface Descriptor {

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { goBuildCommandFromLog } from '../attest/go-command.js';
 import { badInput, VcError } from '../errors.js';
 import type { Binary, Checkout, Platform } from '../types.js';
 import { exists, writeFileAtomic } from '../util/fs.js';
@@ -20,6 +21,7 @@ import {
   type Command,
   type CommandContext,
   formatCommand,
+  formatMakeCommand,
   perArchCommand,
   releaseCommand,
 } from './commands.js';
@@ -242,11 +244,13 @@ export async function buildBinaries(
   const built = (p: Platform) =>
     join(dir, req.releaseMakefile ? binaryPath({ os: p.os, arch: p.arch }) : binaryPath(p));
 
+  // How each binary was made (for its SBOM): the make command and the -ldflags its log shows.
+  const made = new Map<string, NonNullable<Binary['make']>>();
   try {
     // A binary from an earlier run must never pass for this one's.
     await Promise.all(platforms.map((p) => rm(built(p), { force: true })));
     if (req.releaseMakefile) {
-      await buildWithReleaseMakefile(req, platforms, ctx, run, stop, built, progress);
+      await buildWithReleaseMakefile(req, platforms, ctx, run, stop, built, progress, made);
     } else {
       const jobs = req.jobs > 0 ? Math.max(1, Math.floor(req.jobs)) : defaultJobs();
       await pool(
@@ -274,13 +278,14 @@ export async function buildBinaries(
             stop.abort(err);
             throw err;
           }
+          made.set(formatPlatform(platform), await makeInfo(cmd, ctx, logFile, platform));
           progress(platform, 'done', secondsSince(t0));
         },
         stop.signal,
       );
     }
     if (signal?.aborted) throw aborted(version, signal);
-    return await copyOut(req, platforms, built, signal);
+    return await copyOut(req, platforms, built, signal, made);
   } catch (e) {
     await Promise.all(platforms.map((p) => rm(built(p), { force: true })));
     if (signal?.aborted) throw aborted(version, signal);
@@ -299,6 +304,7 @@ async function buildWithReleaseMakefile(
   stop: AbortController,
   built: (p: Platform) => string,
   progress: (platform: Platform, stage: BuildStage, seconds?: number) => void,
+  made: Map<string, NonNullable<Binary['make']>>,
 ): Promise<void> {
   const { version } = req.checkout.release;
   const cmd = releaseCommand(platforms, ctx);
@@ -327,7 +333,18 @@ async function buildWithReleaseMakefile(
     throw await failure({ where, cmd, logFile, header, ...r }, req, ctx);
   }
   const seconds = secondsSince(t0);
+  for (const p of platforms) made.set(formatPlatform(p), await makeInfo(cmd, ctx, logFile, p));
   for (const p of platforms) progress(p, 'done', seconds);
+}
+
+async function makeInfo(
+  cmd: Command,
+  ctx: CommandContext,
+  logFile: string,
+  platform: Platform,
+): Promise<NonNullable<Binary['make']>> {
+  const goBuild = goBuildCommandFromLog(await readLog(logFile), platform);
+  return { command: formatMakeCommand(cmd, ctx), ldflags: goBuild?.ldflags ?? null };
 }
 
 /** Copies each built binary to outDir (temp + rename), hashing the bytes it writes. */
@@ -336,6 +353,7 @@ async function copyOut(
   platforms: Platform[],
   built: (p: Platform) => string,
   signal: AbortSignal | undefined,
+  made: ReadonlyMap<string, NonNullable<Binary['make']>>,
 ): Promise<Binary[]> {
   const written: string[] = [];
   try {
@@ -347,7 +365,13 @@ async function copyOut(
       await mkdir(join(dest, '..'), { recursive: true });
       await writeFileAtomic(dest, bytes, 0o755);
       written.push(dest);
-      out.push({ platform, path: dest, sha256: createHash('sha256').update(bytes).digest('hex') });
+      const make = made.get(formatPlatform(platform));
+      out.push({
+        platform,
+        path: dest,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        ...(make ? { make } : {}),
+      });
     }
     return out;
   } catch (e) {

@@ -71,6 +71,11 @@ function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
   );
 }
 
+/** The bytes of the image's /coredns, or null (what the SBOM of that image must describe). */
+export function coreDnsBinary(layers: Uint8Array[]): Uint8Array | null {
+  return findCoreDns(layers)?.data ?? null;
+}
+
 /** The /coredns entry of the image: the last layer that has it wins. */
 function findCoreDns(layers: Uint8Array[]) {
   for (let i = layers.length - 1; i >= 0; i--) {

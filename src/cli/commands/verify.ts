@@ -1,9 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { ArtifactSource } from '../../attest/read.js';
+import type { AttestationCheck } from '../../attest/verify.js';
 import { badInput, VcError } from '../../errors.js';
 import type { VerifyInput, VerifyResult } from '../../image/verify.js';
 import { printJson } from '../io.js';
 import type { CommandEnv } from './shared.js';
+
+interface Attested {
+  sbom: AttestationCheck;
+  provenance: AttestationCheck;
+}
 
 interface VerifyOptions {
   json?: boolean;
@@ -11,8 +18,17 @@ interface VerifyOptions {
 }
 
 /** `oci:DIR:TAG` reads an OCI layout; anything else is a registry reference. */
-async function fetchFromLayout(spec: string): Promise<VerifyInput> {
-  const { blobPath, readOciLayoutTag } = await import('../../publish/oci-layout.js');
+interface Fetched {
+  input: VerifyInput;
+  /** where the image's attestations are */
+  artifacts: ArtifactSource;
+}
+
+async function fetchFromLayout(spec: string): Promise<Fetched> {
+  const [{ blobPath, readOciLayoutTag }, { layoutArtifactSource }] = await Promise.all([
+    import('../../publish/oci-layout.js'),
+    import('../../publish/oci-referrers.js'),
+  ]);
   const rest = spec.slice('oci:'.length);
   const colon = rest.lastIndexOf(':');
   if (colon <= 0)
@@ -21,7 +37,7 @@ async function fetchFromLayout(spec: string): Promise<VerifyInput> {
   const tag = rest.slice(colon + 1);
   const found = await readOciLayoutTag(dir, tag);
   if (!found) throw new VcError(`the OCI layout ${dir} has no tag ${tag}`, { code: 'NOT_FOUND' });
-  return {
+  const input: VerifyInput = {
     ref: spec,
     digest: found.digest,
     isIndex: found.index !== null,
@@ -36,16 +52,23 @@ async function fetchFromLayout(spec: string): Promise<VerifyInput> {
       })),
     ),
   };
+  return { input, artifacts: layoutArtifactSource(dir) };
 }
 
-async function fetchFromRegistry(spec: string, opts: VerifyOptions, env: CommandEnv): Promise<VerifyInput> {
-  const [{ RegistryClient }, { dockerCredentials }, { parseRef, formatRef }, { readRemoteImage }] =
-    await Promise.all([
-      import('../../registry/client.js'),
-      import('../../registry/credentials.js'),
-      import('../../registry/ref.js'),
-      import('../../registry/remote-image.js'),
-    ]);
+async function fetchFromRegistry(spec: string, opts: VerifyOptions, env: CommandEnv): Promise<Fetched> {
+  const [
+    { RegistryClient },
+    { dockerCredentials },
+    { parseRef, formatRef },
+    { readRemoteImage },
+    { registryArtifactSource },
+  ] = await Promise.all([
+    import('../../registry/client.js'),
+    import('../../registry/credentials.js'),
+    import('../../registry/ref.js'),
+    import('../../registry/remote-image.js'),
+    import('../../registry/referrers.js'),
+  ]);
   const ref = parseRef(spec);
   const client = new RegistryClient({
     credentials: dockerCredentials({ env: env.io.env, envRegistries: [ref.registry] }),
@@ -56,7 +79,7 @@ async function fetchFromRegistry(spec: string, opts: VerifyOptions, env: Command
   if (!image)
     throw new VcError(`${formatRef(ref)} does not exist`, { code: 'NOT_FOUND', hint: 'check the tag' });
   const name = `${ref.registry}/${ref.repository}`;
-  return {
+  const input: VerifyInput = {
     ref: `${name}:${ref.tag ?? reference}@${image.digest}`,
     digest: image.digest,
     isIndex: image.index !== null,
@@ -71,9 +94,40 @@ async function fetchFromRegistry(spec: string, opts: VerifyOptions, env: Command
       })),
     ),
   };
+  return { input, artifacts: registryArtifactSource(image.repository) };
 }
 
-function printTable(r: VerifyResult, env: CommandEnv): void {
+/** The image's SBOMs and provenance, checked against its binaries and labels. */
+async function verifyAttestations(
+  fetched: Fetched,
+  labels: Record<string, string>,
+  signal: AbortSignal,
+): Promise<{ sbom: AttestationCheck; provenance: AttestationCheck }> {
+  const [{ readAttestations }, { verifyProvenance, verifySboms }, { coreDnsBinary }] = await Promise.all([
+    import('../../attest/read.js'),
+    import('../../attest/verify.js'),
+    import('../../image/verify.js'),
+  ]);
+  const { input } = fetched;
+  const stored = await readAttestations(fetched.artifacts, input.digest, signal);
+  const check = {
+    indexDigest: input.digest,
+    images: input.images.map((img) => ({
+      platform: img.platform,
+      manifestDigest: img.manifestDigest,
+      binary: coreDnsBinary(img.layers),
+    })),
+    labels,
+    stored,
+  };
+  return { sbom: verifySboms(check), provenance: verifyProvenance(check) };
+}
+
+function describeCheck(what: string, c: AttestationCheck): string {
+  return `${what}: ${!c.present ? 'none attached' : c.ok ? 'ok' : 'MISMATCH'}\n`;
+}
+
+function printTable(r: VerifyResult & Attested, env: CommandEnv): void {
   const rows = [
     ['PLATFORM', 'MANIFEST', 'ANNOTATION KEY', 'PATCHED'],
     ...r.platforms.map((p) => [
@@ -95,18 +149,31 @@ function printTable(r: VerifyResult, env: CommandEnv): void {
   const version = r.labels['org.opencontainers.image.version'];
   if (version)
     env.io.out(`CoreDNS ${version}, commit ${r.labels['org.opencontainers.image.revision'] ?? '?'}\n`);
+  env.io.out(describeCheck('SBOM', r.sbom));
+  env.io.out(describeCheck('provenance', r.provenance));
   env.io.out(r.ok ? 'ok\n' : '');
 }
 
 export async function runVerify(spec: string, opts: VerifyOptions, env: CommandEnv): Promise<number> {
   const { verifyImage } = await import('../../image/verify.js');
-  const input = spec.startsWith('oci:')
+  const fetched = spec.startsWith('oci:')
     ? await fetchFromLayout(spec)
     : await fetchFromRegistry(spec, opts, env);
-  const result = verifyImage(input);
+  const image = verifyImage(fetched.input);
+  const attested = await verifyAttestations(fetched, image.labels, env.signal);
+  // Missing attestations are reported, not a failure (older images have none); wrong ones fail.
+  const problems = [
+    ...image.problems,
+    ...(attested.sbom.present ? attested.sbom.problems.map((p) => `SBOM: ${p}`) : []),
+    ...(attested.provenance.present ? attested.provenance.problems.map((p) => `provenance: ${p}`) : []),
+  ];
+  const result = { ...image, ok: problems.length === 0, problems, ...attested };
   if (opts.json) printJson(env.io, result);
   else printTable(result, env);
   for (const p of result.problems) env.io.err(`problem: ${p}\n`);
+  for (const [what, c] of [['SBOM', result.sbom] as const, ['provenance', result.provenance] as const]) {
+    if (!c.present) env.io.err(`warning: ${spec} has no ${what} attached\n`);
+  }
   if (!result.ok)
     env.io.err(
       `error: ${spec} failed verification (${result.problems.length} problem${result.problems.length > 1 ? 's' : ''})\n`,
