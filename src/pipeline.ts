@@ -1,11 +1,14 @@
 // Composes the stages: resolve (versions) -> checkout (source) -> patch -> build (Go) -> assemble (image)
 // -> publish (sinks). The only module that knows them all; the CLI passes values and effects in.
-import { cp, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import type Dockerode from 'dockerode';
 import semver from 'semver';
-import { buildBinaries, checkTools, type Tools } from './build/index.js';
+import type { Artifact } from './attest/artifact.js';
+import { type AttestedIndex, attestedIndex, type PlatformBuild } from './attest/compose.js';
+import type { ArtifactSource } from './attest/read.js';
+import { buildBinaries, checkTools, dryRunMake, type Tools } from './build/index.js';
 import type { Reporter } from './cli/progress.js';
 import { badInput, isVcError, redact } from './errors.js';
 import {
@@ -18,16 +21,26 @@ import {
   LABEL,
   loadBinaries,
   loadBuiltinBase,
+  publicSourceUrl,
 } from './image/index.js';
+import { coreDnsBinary } from './image/verify.js';
 import type { AnnotationKey } from './patch/annotation-key.js';
-import { defaultPatchDeps, type PatchDeps, patchId, patchServiceGo } from './patch/index.js';
-import { daemonSink, dockerArchiveSink, ociLayoutSink, readOciLayoutTag } from './publish/index.js';
+import { defaultPatchDeps, type PatchDeps, patchId, patchServiceGo, unifiedDiff } from './patch/index.js';
+import {
+  type AttestOptions,
+  makeAttestations,
+  missingKinds,
+  wantedKinds,
+  writeFiles,
+} from './pipeline/attest.js';
+import { blobPath, daemonSink, dockerArchiveSink, ociLayoutSink, readOciLayoutTag } from './publish/index.js';
+import { layoutArtifactSource, writeLayoutReferrers } from './publish/oci-referrers.js';
 import { describeOutput, type Output } from './publish/outputs.js';
 import { registrySink } from './publish/registry.js';
 import type { RegistryClient } from './registry/client.js';
 import { isValidTag, parseRef } from './registry/ref.js';
+import { pushReferrers, registryArtifactSource } from './registry/referrers.js';
 import { readRemoteImage } from './registry/remote-image.js';
-
 import {
   checkoutRelease,
   commitTime,
@@ -168,16 +181,16 @@ async function patchTree(
   key: AnnotationKey,
   patchDeps: PatchDeps | undefined,
   reporter: Reporter,
-): Promise<PatchResult> {
+): Promise<PatchResult & { diff: string }> {
   reporter.stage(version, 'patch');
-  const { result } = await patchServiceGo(
+  const { result, original, patched } = await patchServiceGo(
     { path: dir, key, strategy: 'auto', write: true },
     patchDeps ?? (await defaultPatchDeps()),
   );
   reporter.info(
     `${version}: ${result.alreadyPatched ? 'already patched' : `patched (${result.shape}, ${result.strategy})`}`,
   );
-  return result;
+  return { ...result, diff: unifiedDiff(original, patched) };
 }
 
 // ---------------------------------------------------------------- prepare
@@ -224,7 +237,7 @@ export async function prepare(
       await cp(checkout.dir, target, { recursive: true, verbatimSymlinks: true });
       dir = target;
     }
-    const result = await patchTree(version, dir, opts.key, opts.patchDeps, ctx.reporter);
+    const { diff: _diff, ...result } = await patchTree(version, dir, opts.key, opts.patchDeps, ctx.reporter);
     return { version, commit: release.commit, dir, patch: result };
   } catch (e) {
     if (target && created) await rm(target, { recursive: true, force: true });
@@ -256,6 +269,8 @@ export interface BuildRequest {
   tagSuffix: string;
   /** more tags for the newest version of the run, e.g. latest */
   alsoTag: string[];
+  /** SBOM and provenance: what to attach, and where else to write them */
+  attest: AttestOptions;
 }
 
 export interface BuildEntry {
@@ -346,6 +361,18 @@ interface Target {
   sink?: Sink;
   /** the build key the target holds already, and its digest, or null */
   current?: (tag: string) => Promise<{ key: string | undefined; digest: string; refs: string[] } | null>;
+  /** stores artifacts that refer to the image written (OCI layout, registry) */
+  attach?: (artifacts: readonly Artifact[], signal: AbortSignal) => Promise<void>;
+  /** where the target's artifacts are read */
+  artifacts?: () => ArtifactSource;
+  /** the image the target holds under the tag, with each platform's /coredns (to attest a current image) */
+  held?: (tag: string) => Promise<HeldImage | null>;
+}
+
+interface HeldImage {
+  index: AttestedIndex;
+  binaries: Map<string, Uint8Array>;
+  labels: Record<string, string>;
 }
 
 /** Builds the images (or binaries) of every selected version, one after another; a failure stops only its version. */
@@ -456,13 +483,55 @@ async function buildOne(
     goVersion,
   });
 
-  // Skip if every target already carries this build key (only targets that can say so: oci, registry).
+  const startedOn = new Date();
+  const wanted = needsImage ? wantedKinds(req.attest) : [];
+  const sourceUrl = publicSourceUrl(req.source ? `file://${resolvePath(ctx.cwd, req.source)}` : req.repoUrl);
+  const attestInput = {
+    opts: req.attest,
+    env,
+    release: { version, commit: release.commit },
+    sourceUrl,
+    sourceTreeHash: sourceCopy?.treeHash,
+    tag,
+    goVersion,
+    goSource: req.goPath ? 'installed (--go)' : 'installed (PATH)',
+    buildKey: key,
+    startedOn,
+  };
+
+  // Skip if every target already carries this build key (only targets that can say so: oci, registry),
+  // and the SBOM and provenance asked for: when only those are missing, they are added without compiling.
   if (!req.force && targets.every((t) => t.current)) {
     reporter.stage(version, 'skip-check');
     const found = await Promise.all(targets.map((t) => (t.current as NonNullable<Target['current']>)(tag)));
     if (found.every((f) => f?.key === key)) {
       const refs = found.flatMap((f) => f?.refs ?? []);
-      reporter.finish(version, 'skipped', 'the target already has this build');
+      const missing = await Promise.all(
+        targets.map((t, i) =>
+          t.artifacts ? missingKinds(t.artifacts(), found[i]?.digest as string, wanted, signal) : [],
+        ),
+      );
+      if (missing.some((m) => m.length > 0)) {
+        await attachToCurrent(
+          release,
+          req,
+          targets,
+          missing,
+          tag,
+          base,
+          attestInput,
+          sourceCopy,
+          effects,
+          ctx,
+        );
+      }
+      reporter.finish(
+        version,
+        'skipped',
+        missing.some((m) => m.length > 0)
+          ? 'the target already has this build; added its SBOM and provenance'
+          : 'the target already has this build',
+      );
       return {
         version,
         commit: release.commit,
@@ -479,7 +548,7 @@ async function buildOne(
   const outDir = binariesOut?.kind === 'binaries' ? binariesOut.dir : (tmp as string);
   try {
     const built = await withWorkTree(release, req, sourceCopy, ctx, async (dir) => {
-      await patchTree(version, dir, req.key, effects.patchDeps, reporter);
+      const patch = await patchTree(version, dir, req.key, effects.patchDeps, reporter);
       const sourceDateEpoch = sourceCopy
         ? (sourceCopy.commitTime ?? sourceEpochFromEnv(env))
         : await commitTime(dir, { signal, env });
@@ -503,27 +572,77 @@ async function buildOne(
         undefined,
         signal,
       );
-      return { binaries, sourceDateEpoch };
+      return { binaries, sourceDateEpoch, diff: patch.diff };
     });
 
     const refs: string[] = binariesOut ? built.binaries.map((b) => b.path) : [];
     let digest: string | null = null;
+    const loaded = await loadBinaries(built.binaries);
+    const platformBuilds: PlatformBuild[] = loaded.map((b, i) => ({
+      platform: b.platform,
+      bytes: b.bytes,
+      make: built.binaries[i]?.make ?? null,
+    }));
+    const patch = { id: patchId(req.key), annotationKey: req.key, diff: built.diff };
+    const attesting = req.attest.sbom || req.attest.provenance;
+    // binaries: the SBOM of each bare binary beside it, the provenance of all of them at the top.
+    if (binariesOut && attesting) {
+      const bare = await makeAttestations({
+        ...attestInput,
+        index: null,
+        binaries: platformBuilds,
+        labels: {},
+        patch,
+        base: null,
+        sourceDateEpoch: built.sourceDateEpoch,
+      });
+      await writeFiles(outDir, bare, 'per-platform');
+      if (!needsImage && req.attest.attestationsDir) {
+        await writeFiles(join(req.attest.attestationsDir, version), bare, 'named');
+      }
+    }
     if (needsImage && base) {
       reporter.stage(version, 'assemble');
+      const labels = labelsFor(built.sourceDateEpoch);
       const index = assembleImage({
-        binaries: await loadBinaries(built.binaries),
+        binaries: loaded,
         base,
         era,
-        labels: labelsFor(built.sourceDateEpoch),
+        labels,
         sourceDateEpoch: built.sourceDateEpoch,
       });
       digest = index.digest;
+      const attestations = attesting
+        ? await makeAttestations({
+            ...attestInput,
+            index: attestedIndex(index),
+            binaries: platformBuilds,
+            labels,
+            patch,
+            base,
+            sourceDateEpoch: built.sourceDateEpoch,
+          })
+        : null;
       for (const t of imageTargets) {
         reporter.stage(version, 'publish', describeOutput(t.output));
         for (const tg of t.output.kind === 'registry' && t.output.ref.tag ? [t.output.ref.tag] : tags) {
           const published = await (t.sink as Sink).write(index, tg, signal);
           refs.push(...published.refs);
         }
+        if (attestations && t.attach && attestations.artifacts.length > 0) {
+          await t.attach(attestations.artifacts, signal);
+        }
+        if (attestations && t.output.kind === 'docker-archive') {
+          await writeFiles(
+            dirname(t.output.file),
+            attestations,
+            'single',
+            singlePlatform(platforms, host, '--output docker-archive:'),
+          );
+        }
+      }
+      if (attestations && req.attest.attestationsDir) {
+        await writeFiles(join(req.attest.attestationsDir, version), attestations, 'named');
       }
     }
     reporter.finish(version, 'built', digest ?? outDir);
@@ -538,6 +657,84 @@ async function buildOne(
   } finally {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * Adds the SBOM and provenance to an image a target already holds, without compiling: the binaries
+ * come from the image itself, the patch from a fresh patch of the checkout, the make command and its
+ * -ldflags from `make -n`.
+ */
+async function attachToCurrent(
+  release: Release,
+  req: BuildRequest,
+  targets: Target[],
+  missing: string[][],
+  tag: string,
+  base: BaseImage | null,
+  attestInput: Omit<
+    Parameters<typeof makeAttestations>[0],
+    'index' | 'binaries' | 'labels' | 'patch' | 'base' | 'sourceDateEpoch'
+  >,
+  sourceCopy: SourceCopy | null,
+  effects: BuildEffects,
+  ctx: Context,
+): Promise<void> {
+  const { reporter, signal, env } = ctx;
+  const { version } = release;
+  const source = targets.find((t) => t.held);
+  const held = source?.held ? await source.held(tag) : null;
+  if (!held) return;
+  reporter.stage(version, 'attest', 'adding the SBOM and provenance to the current image');
+  const tools = await checkTools({
+    env,
+    releaseMakefile: req.releaseMakefile,
+    ...(req.goPath ? { goPath: req.goPath } : {}),
+  });
+  const platforms = held.index.images.map((i) => i.platform);
+  const prepared = await withWorkTree(release, req, sourceCopy, ctx, async (dir) => {
+    const patch = await patchTree(version, dir, req.key, effects.patchDeps, reporter);
+    const sourceDateEpoch = sourceCopy
+      ? (sourceCopy.commitTime ?? sourceEpochFromEnv(env))
+      : await commitTime(dir, { signal, env });
+    const made = await dryRunMake(
+      {
+        checkout: { dir, release, owned: true },
+        platforms,
+        go: tools.go,
+        goToolchain: req.goToolchain,
+        releaseMakefile: req.releaseMakefile,
+        logDir: join(ctx.cacheDir, 'logs'),
+        sourceDateEpoch,
+        gitCommit: release.commit,
+        env,
+      },
+      undefined,
+      signal,
+    );
+    return { diff: patch.diff, sourceDateEpoch, made };
+  });
+  const binaries: PlatformBuild[] = held.index.images.flatMap((i) => {
+    const bytes = held.binaries.get(formatPlatform(i.platform));
+    return bytes
+      ? [{ platform: i.platform, bytes, make: prepared.made.get(formatPlatform(i.platform)) ?? null }]
+      : [];
+  });
+  const attestations = await makeAttestations({
+    ...attestInput,
+    index: held.index,
+    binaries,
+    labels: held.labels,
+    patch: { id: patchId(req.key), annotationKey: req.key, diff: prepared.diff },
+    base,
+    sourceDateEpoch: prepared.sourceDateEpoch,
+  });
+  for (const [i, t] of targets.entries()) {
+    const kinds = missing[i] ?? [];
+    const artifacts = attestations.artifacts.filter((a) => kinds.includes(a.kind));
+    if (t.attach && artifacts.length > 0) await t.attach(artifacts, signal);
+  }
+  if (req.attest.attestationsDir)
+    await writeFiles(join(req.attest.attestationsDir, version), attestations, 'named');
 }
 
 /** SOURCE_DATE_EPOCH for a --source tree that is not a git repository: the environment's, else 0. */
@@ -611,6 +808,37 @@ function targetFor(
             ? { key: found.labels[LABEL.buildKey], digest: found.digest, refs: [`oci:${output.dir}:${tag}`] }
             : null;
         },
+        attach: (artifacts, s) => writeLayoutReferrers(output.dir, artifacts, s),
+        artifacts: () => layoutArtifactSource(output.dir),
+        held: async (tag) => {
+          const found = await readOciLayoutTag(output.dir, tag);
+          if (!found) return null;
+          const binaries = new Map<string, Uint8Array>();
+          for (const img of found.images) {
+            const layers = await Promise.all(
+              img.manifest.layers.map(
+                async (l) => new Uint8Array(await readFile(blobPath(output.dir, l.digest))),
+              ),
+            );
+            const bin = coreDnsBinary(layers);
+            if (bin) binaries.set(formatPlatform(img.platform), bin);
+          }
+          return {
+            index: {
+              descriptor: {
+                mediaType: found.descriptor.mediaType,
+                digest: found.digest,
+                size: found.descriptor.size,
+              },
+              images: found.images.map((i) => ({
+                platform: i.platform,
+                manifestDigest: i.manifestDescriptor.digest,
+              })),
+            },
+            binaries,
+            labels: found.labels,
+          };
+        },
       };
     case 'docker-archive':
       return {
@@ -624,6 +852,33 @@ function targetFor(
       return {
         output,
         sink: registrySink(output.ref, client),
+        attach: async (artifacts, s) => {
+          await pushReferrers(client.repository(output.ref, { push: true }), artifacts, s);
+        },
+        artifacts: () => registryArtifactSource(client.repository(output.ref)),
+        held: async (tag) => {
+          const reference = output.ref.tag ?? tag;
+          const found = await readRemoteImage(client, output.ref, reference, signal);
+          if (!found) return null;
+          const head = await found.repository.headManifest(found.digest, signal);
+          if (!head) return null;
+          const binaries = new Map<string, Uint8Array>();
+          for (const img of found.images) {
+            const layers = await Promise.all(
+              img.manifest.layers.map((l) => found.repository.getBlob(l.digest, signal, l.size)),
+            );
+            const bin = coreDnsBinary(layers);
+            if (bin) binaries.set(formatPlatform(img.platform), bin);
+          }
+          return {
+            index: {
+              descriptor: { mediaType: head.mediaType, digest: found.digest, size: head.size },
+              images: found.images.map((i) => ({ platform: i.platform, manifestDigest: i.manifestDigest })),
+            },
+            binaries,
+            labels: found.labels,
+          };
+        },
         current: async (tag) => {
           const reference = output.ref.tag ?? tag;
           const found = await readRemoteImage(client, output.ref, reference, signal);

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { samePlatform } from '../image/base.js';
 import { rfc3339 } from '../image/labels.js';
-import type { ImageIndex, Platform } from '../types.js';
+import type { Descriptor, ImageIndex, Platform } from '../types.js';
 import { formatPlatform } from '../versions/platforms.js';
 import { type Artifact, provenanceArtifact, sbomArtifact } from './artifact.js';
 import { readGoBuildInfo } from './go-buildinfo.js';
@@ -21,6 +21,22 @@ import {
 } from './sbom.js';
 import { type InTotoStatement, inTotoStatement, ociSubject, statementBytes } from './statement.js';
 
+/** What attestations need of an image index: its descriptor and its platform manifests. */
+export interface AttestedIndex {
+  descriptor: Descriptor;
+  images: { platform: Platform; manifestDigest: string }[];
+}
+
+export function attestedIndex(index: ImageIndex): AttestedIndex {
+  return {
+    descriptor: index.index.descriptor,
+    images: index.manifests.map((m) => ({
+      platform: m.platform,
+      manifestDigest: m.manifest.descriptor.digest,
+    })),
+  };
+}
+
 export interface PlatformBuild {
   platform: Platform;
   /** the /coredns bytes in that platform's image */
@@ -31,7 +47,8 @@ export interface PlatformBuild {
 
 export interface AttestRequest {
   toolVersion: string;
-  index: ImageIndex;
+  /** the image; null for bare binaries (`binaries:`): SBOMs of the binaries, no artifacts */
+  index: AttestedIndex | null;
   binaries: readonly PlatformBuild[];
   release: { version: string; commit: string };
   sourceUrl: string;
@@ -50,6 +67,7 @@ export interface AttestRequest {
 
 export interface PlatformSbom {
   platform: Platform;
+  /** the platform manifest, or the binary's `sha256:<hex>` */
   manifestDigest: string;
   bom: CycloneDxBom;
   /** the SBOM's bytes: the artifact layer, `sbom.cdx.json` */
@@ -74,39 +92,49 @@ export function sbomStatement(
   return inTotoStatement([ociSubject(subjectName, manifestDigest)], CYCLONEDX_PREDICATE_TYPE, bom);
 }
 
+function sha256Digest(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
 export function attest(req: AttestRequest): Attestations {
-  const subject = req.index.index.descriptor;
+  const { index } = req;
+  // What each SBOM describes: a platform image of the index, or a bare binary.
+  const targets = index
+    ? index.images.map((image) => {
+        const built = req.binaries.find((b) => samePlatform(b.platform, image.platform));
+        if (!built) throw new Error(`attest: no binary for ${formatPlatform(image.platform)}`);
+        return { platform: image.platform, digest: image.manifestDigest, built };
+      })
+    : req.binaries.map((built) => ({ platform: built.platform, digest: sha256Digest(built.bytes), built }));
+  const name = req.provenance?.imageName ?? 'coredns';
   const sboms: PlatformSbom[] = [];
   if (req.sbom) {
-    for (const image of req.index.manifests) {
-      const built = req.binaries.find((b) => samePlatform(b.platform, image.platform));
-      if (!built) throw new Error(`attest: no binary for ${formatPlatform(image.platform)}`);
+    for (const t of targets) {
       const input: SbomInput = {
         toolVersion: req.toolVersion,
         version: req.release.version,
         commit: req.release.commit,
         sourceUrl: req.sourceUrl,
-        platform: image.platform,
-        image: { manifestDigest: image.manifest.descriptor.digest, indexDigest: req.index.digest },
+        platform: t.platform,
+        image: index ? { manifestDigest: t.digest, indexDigest: index.descriptor.digest } : null,
         labels: req.labels,
         binary: {
-          sha256: createHash('sha256').update(built.bytes).digest('hex'),
-          size: built.bytes.byteLength,
-          buildInfo: readGoBuildInfo(built.bytes),
+          sha256: sha256Digest(t.built.bytes).slice('sha256:'.length),
+          size: t.built.bytes.byteLength,
+          buildInfo: readGoBuildInfo(t.built.bytes),
         },
-        make: built.make,
+        make: t.built.make,
         patch: req.patch,
-        base: req.base,
+        base: index ? req.base : null,
         sourceDateEpoch: req.sourceDateEpoch,
       };
       const bom = buildSbom(input);
-      const name = req.provenance?.imageName ?? 'coredns';
       sboms.push({
-        platform: image.platform,
-        manifestDigest: image.manifest.descriptor.digest,
+        platform: t.platform,
+        manifestDigest: t.digest,
         bom,
         bytes: sbomBytes(bom),
-        statement: sbomStatement(bom, name, image.manifest.descriptor.digest),
+        statement: sbomStatement(bom, name, t.digest),
       });
     }
   }
@@ -115,28 +143,28 @@ export function attest(req: AttestRequest): Attestations {
     const statement = buildProvenance({
       ...req.provenance,
       toolVersion: req.toolVersion,
-      indexDigest: req.index.digest,
-      images: req.index.manifests.map((m) => ({
-        platform: m.platform,
-        digest: m.manifest.descriptor.digest,
-      })),
+      indexDigest: index?.descriptor.digest ?? null,
+      images: targets.map((t) => ({ platform: t.platform, digest: t.digest })),
       patch: { id: req.patch.id, annotationKey: req.patch.annotationKey },
       sourceDateEpoch: req.sourceDateEpoch,
     });
     provenance = { statement, bytes: statementBytes(statement) };
   }
-  const created = rfc3339(req.sourceDateEpoch);
-  const artifacts: Artifact[] = sboms.map((s) =>
-    sbomArtifact({ sbom: s.bytes, platform: s.platform, subject, created }),
-  );
-  if (provenance && req.provenance) {
-    artifacts.push(
-      provenanceArtifact({
-        statement: provenance.bytes,
-        subject,
-        created: req.provenance.finishedOn.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      }),
-    );
+  const artifacts: Artifact[] = [];
+  if (index) {
+    const subject = index.descriptor;
+    const created = rfc3339(req.sourceDateEpoch);
+    for (const s of sboms)
+      artifacts.push(sbomArtifact({ sbom: s.bytes, platform: s.platform, subject, created }));
+    if (provenance && req.provenance) {
+      artifacts.push(
+        provenanceArtifact({
+          statement: provenance.bytes,
+          subject,
+          created: req.provenance.finishedOn.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        }),
+      );
+    }
   }
   return { sboms, provenance, artifacts };
 }
@@ -156,8 +184,12 @@ export interface AttestationFile {
 export function attestationFiles(
   a: Attestations,
   layout: 'per-platform' | 'single' | 'named',
+  /** `single`: the platform whose SBOM goes beside the output */
+  platform?: Platform,
 ): AttestationFile[] {
-  const files: AttestationFile[] = a.sboms.map((s) => {
+  const sboms =
+    layout === 'single' && platform ? a.sboms.filter((s) => samePlatform(s.platform, platform)) : a.sboms;
+  const files: AttestationFile[] = sboms.map((s) => {
     const p = formatPlatform(s.platform);
     const path =
       layout === 'per-platform'

@@ -41,7 +41,9 @@ export interface ProvenanceInput {
   /** how subjects are named: `coredns` (the image's repository when pushed) */
   imageName: string;
   tag: string;
-  indexDigest: string;
+  /** the image index; null for bare binaries (`binaries:`), whose subjects are then the binaries */
+  indexDigest: string | null;
+  /** each platform manifest, or each binary's `sha256:<hex>` */
   images: { platform: Platform; digest: string }[];
   source: { url: string; commit: string; version: string; treeSha256?: string | undefined };
   patch: { id: string; annotationKey: string };
@@ -97,10 +99,15 @@ export function subjectName(imageName: string, tag: string, platform?: Platform)
 /** The provenance statement of one build. */
 export function buildProvenance(input: ProvenanceInput): InTotoStatement<SlsaProvenance> {
   const platforms = input.images.map((i) => formatPlatform(i.platform));
-  const subjects = [
-    ociSubject(subjectName(input.imageName, input.tag), input.indexDigest),
-    ...input.images.map((i) => ociSubject(subjectName(input.imageName, input.tag, i.platform), i.digest)),
-  ];
+  const subjects =
+    input.indexDigest === null
+      ? input.images.map((i) => ociSubject(`${formatPlatform(i.platform)}/coredns`, i.digest))
+      : [
+          ociSubject(subjectName(input.imageName, input.tag), input.indexDigest),
+          ...input.images.map((i) =>
+            ociSubject(subjectName(input.imageName, input.tag, i.platform), i.digest),
+          ),
+        ];
   const source: ResourceDescriptor = input.source.treeSha256
     ? { name: 'coredns', uri: input.source.url, digest: { sha256: input.source.treeSha256 } }
     : {

@@ -379,3 +379,42 @@ async function copyOut(
     throw e;
   }
 }
+
+/**
+ * The make command and -ldflags each platform's build uses, from `make -n` (make prints the recipe and
+ * runs nothing): what an SBOM added to an image that is already current records, without compiling.
+ */
+export async function dryRunMake(
+  req: Omit<BuildRequest, 'outDir' | 'jobs' | 'onProgress' | 'onWarning'>,
+  run: Runner = execaRunner,
+  signal?: AbortSignal,
+): Promise<Map<string, NonNullable<Binary['make']>>> {
+  const { version } = req.checkout.release;
+  const { platforms, gitCommit } = validate({ ...req, outDir: '', jobs: 1 });
+  const ctx: CommandContext = {
+    go: req.go,
+    goToolchain: req.goToolchain,
+    gitCommit,
+    sourceDateEpoch: req.sourceDateEpoch,
+    env: req.env ?? process.env,
+  };
+  await mkdir(req.logDir, { recursive: true });
+  const made = new Map<string, NonNullable<Binary['make']>>();
+  const cmds = req.releaseMakefile
+    ? platforms.map((p) => ({ p, cmd: releaseCommand(platforms, ctx), what: 'release' as const }))
+    : platforms.map((p) => ({ p, cmd: perArchCommand(p, ctx), what: p }));
+  for (const { p, cmd, what } of cmds) {
+    const logFile = join(req.logDir, logFileName(version, what).replace(/\.log$/, '-dry-run.log'));
+    const header = `# vc-coredns: make -n of CoreDNS ${version} (nothing is built)\n\n`;
+    const r = await run(cmd.file, ['-n', ...cmd.args], {
+      cwd: req.checkout.dir,
+      env: cmd.env,
+      logFile,
+      header,
+      ...(signal ? { signal } : {}),
+    });
+    if (r.aborted && signal) throw aborted(version, signal);
+    made.set(formatPlatform(p), await makeInfo(cmd, ctx, logFile, p));
+  }
+  return made;
+}

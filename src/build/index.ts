@@ -5,6 +5,7 @@ export {
   type BuildStage,
   buildBinaries,
   defaultJobs,
+  dryRunMake,
   logFileName,
 } from './build.js';
 export {

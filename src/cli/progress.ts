@@ -1,7 +1,15 @@
 import { redact } from '../errors.js';
 import type { Io } from './io.js';
 
-export type Stage = 'resolve' | 'checkout' | 'patch' | 'build' | 'assemble' | 'publish' | 'skip-check';
+export type Stage =
+  | 'resolve'
+  | 'checkout'
+  | 'patch'
+  | 'build'
+  | 'assemble'
+  | 'publish'
+  | 'skip-check'
+  | 'attest';
 
 /** What the pipeline tells about long work; the CLI decides how it looks. */
 export interface Reporter {
@@ -38,6 +46,7 @@ const STAGE_TEXT: Record<Stage, string> = {
   assemble: 'assembling the image',
   publish: 'publishing',
   'skip-check': 'checking whether the target is current',
+  attest: 'attesting',
 };
 
 /**

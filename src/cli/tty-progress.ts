@@ -29,6 +29,7 @@ function deferred(): Deferred {
 const STAGE_TITLE: Record<Stage, string> = {
   resolve: 'resolving',
   'skip-check': 'checking the target',
+  attest: 'attesting',
   checkout: 'checking out',
   patch: 'patching',
   build: 'building',

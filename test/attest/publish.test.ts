@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referrersTag } from '../../src/attest/artifact.js';
 import { baseContents } from '../../src/attest/base-contents.js';
 import { parseCaBundleSource } from '../../src/attest/ca-source.js';
-import { type Attestations, attest } from '../../src/attest/compose.js';
+import { type Attestations, attest, attestedIndex } from '../../src/attest/compose.js';
 import { readAttestations } from '../../src/attest/read.js';
 import { subjectDigests } from '../../src/attest/statement.js';
 import { verifyProvenance, verifySboms } from '../../src/attest/verify.js';
@@ -69,7 +69,7 @@ beforeAll(async () => {
   index = assembleImage({ binaries, base, era: release.era, labels, sourceDateEpoch: EPOCH });
   attestations = attest({
     toolVersion: '0.1.0',
-    index,
+    index: attestedIndex(index),
     binaries,
     release,
     sourceUrl: 'https://github.com/coredns/coredns',
