@@ -139,7 +139,7 @@ for (const [label, go] of [
         layers: { digest: string }[];
       };
       const statement = JSON.parse(
-        await readFile(join(out, (manifest.layers[0]?.digest as string).slice(7)), 'utf8'),
+        await readFile(join(out, String(manifest.layers[0]?.digest).slice(7)), 'utf8'),
       ) as {
         subject: { digest: { sha256: string } }[];
         predicate: { buildDefinition: { internalParameters: { commit: string } } };
