@@ -135,6 +135,19 @@ function quoteArg(arg: string): string {
 }
 
 /**
+ * The command without the machine's paths (no `cd`, no PATH): what an SBOM records of how a binary was
+ * built, the same on every machine for the same build.
+ */
+export function formatMakeCommand(cmd: Command, ctx: CommandContext): string {
+  const shown: string[] = [];
+  for (const k of ['CGO_ENABLED', 'GOFLAGS', 'GOARM', 'GOTOOLCHAIN', 'SOURCE_DATE_EPOCH']) {
+    const v = cmd.env[k];
+    if (v !== undefined && v !== ctx.env[k]) shown.push(quoteArg(`${k}=${v}`));
+  }
+  return `env ${shown.join(' ')} ${[cmd.file, ...cmd.args].map(quoteArg).join(' ')}`;
+}
+
+/**
  * The command as a shell line someone can paste to run it again: `cd DIR && env VAR=... make ...`,
  * naming only the variables the build sets (PATH as `<go bin>:$PATH`).
  */

@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../patch/annotation-key.js';
 import type { BuildEffects, BuildSummary, DryRun } from '../../pipeline/build.js';
@@ -6,6 +7,7 @@ import { makeContext } from '../context.js';
 import { printJson } from '../io.js';
 import { DEFAULT_PLATFORMS, parseChoice, parsePositiveInt } from '../options.js';
 import { lineReporter, type Reporter } from '../progress.js';
+import { packageVersion } from '../version.js';
 import type { CommandEnv } from './shared.js';
 
 export interface BuildCliOptions {
@@ -31,6 +33,10 @@ export interface BuildCliOptions {
   alsoTag?: string[];
   quiet?: boolean;
   dryRun?: boolean;
+  /** commander's --no-sbom / --no-provenance */
+  sbom: boolean;
+  provenance: boolean;
+  attestationsDir?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -162,6 +168,14 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
       releaseMakefile: Boolean(opts.releaseMakefile),
       tagSuffix: opts.tagSuffix,
       alsoTag: opts.alsoTag ?? [],
+      attest: {
+        sbom: opts.sbom !== false,
+        provenance: opts.provenance !== false,
+        ...(opts.attestationsDir !== undefined
+          ? { attestationsDir: resolvePath(process.cwd(), opts.attestationsDir) }
+          : {}),
+        toolVersion: packageVersion(),
+      },
     };
     const effects: BuildEffects = {
       registry: () => {
@@ -236,6 +250,12 @@ export function registerBuild(program: Command, env: CommandEnv): void {
     .option('--insecure', 'plain http to registries that are not on loopback')
     .option('--tag-suffix <suffix>', 'appended to every version tag, e.g. -vc1', '')
     .option('--also-tag <tag>', 'another tag for the newest version built, e.g. latest', collect)
+    .option('--no-sbom', 'attach no CycloneDX SBOM (one per platform image by default)')
+    .option('--no-provenance', 'attach no SLSA provenance (attached by default)')
+    .option(
+      '--attestations-dir <dir>',
+      'also write the SBOMs and provenance there, in one folder per version',
+    )
     .option('--dry-run', 'print the plan (versions, platforms, targets, tags, what is current) and stop')
     .option('--json', 'print one JSON document on stdout')
     .option('--quiet', 'no progress on stderr')
