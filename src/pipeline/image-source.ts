@@ -2,12 +2,19 @@
 // reference; and the read itself, through the one image reader and its adapters. verify reads with it;
 // so do smoke (the host's /coredns) and sbom.
 import { badInput, VcError } from '../errors.js';
-import type { ReadImage, ReadImageOptions } from '../image/read-image.js';
+import {
+  imageFile,
+  type ReadImage,
+  type ReadImageOptions,
+  type ReadPlatformImage,
+} from '../image/read-image.js';
+import type { RawTarEntry } from '../image/tar.js';
 import { readDockerArchive } from '../publish/docker-archive.js';
 import { readOciLayoutTag } from '../publish/oci-layout.js';
 import type { RegistryClient } from '../registry/client.js';
 import { formatRef, type ImageRef, parseRef, repoName } from '../registry/ref.js';
 import { readRemoteImage } from '../registry/remote-image.js';
+import type { Platform } from '../types.js';
 
 export type ImageSource =
   | { kind: 'oci'; dir: string; tag: string }
@@ -65,4 +72,22 @@ export async function readImageSource(
       return { ref: `${repoName(ref)}:${ref.tag ?? reference}@${image.digest}`, image };
     }
   }
+}
+
+/**
+ * One file of one platform's image, wherever the image is (`/coredns` of the host's platform for smoke,
+ * of each platform for an SBOM): that platform's image read with its layers, every blob checked, and the
+ * file as image/read-image.ts imageFile finds it (null when no layer has it).
+ */
+export async function readFileFromImageSource(
+  spec: string,
+  deps: ImageSourceDeps,
+  opts: { platform: Platform; path: string; signal?: AbortSignal },
+): Promise<{ ref: string; image: ReadPlatformImage; file: RawTarEntry | null }> {
+  const { ref, image } = await readImageSource(spec, deps, {
+    platform: opts.platform,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const platformImage = image.images[0] as ReadPlatformImage;
+  return { ref, image: platformImage, file: imageFile(platformImage, opts.path) };
 }
