@@ -8,8 +8,8 @@ import { MEDIA_TYPE } from '../image/oci.js';
 import type { Blob, Descriptor, Platform } from '../types.js';
 import { digestHex } from '../util/digest.js';
 import { formatPlatform } from '../versions/platforms.js';
+import { CYCLONEDX_PREDICATE_TYPE, SBOM_MEDIA_TYPE } from './media-types.js';
 import { SLSA_PROVENANCE_PREDICATE_TYPE } from './provenance.js';
-import { CYCLONEDX_PREDICATE_TYPE, SBOM_MEDIA_TYPE } from './sbom.js';
 import { IN_TOTO_MEDIA_TYPE } from './statement.js';
 
 /** The empty descriptor's content, `{}` (image-spec 1.1). */

@@ -16,9 +16,8 @@ import { formatPlatform } from '../versions/platforms.js';
 import type { GoBuildInfo, GoModule } from './go-buildinfo.js';
 import { uuidV5 } from './uuid.js';
 
-export const SBOM_MEDIA_TYPE = 'application/vnd.cyclonedx+json';
+export { CYCLONEDX_PREDICATE_TYPE, SBOM_MEDIA_TYPE } from './media-types.js';
 export const SBOM_SPEC_VERSION = '1.6';
-export const CYCLONEDX_PREDICATE_TYPE = 'https://cyclonedx.org/bom';
 /** Where CoreDNS sits in the image. */
 export const COREDNS_FILE = '/coredns';
 
