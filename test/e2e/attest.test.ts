@@ -206,7 +206,19 @@ describe('tampering and attaching later', () => {
 
   it('--no-sbom --no-provenance attaches nothing; a later build adds both without compiling', async () => {
     const oci = join(work, 'oci-later');
-    const args = ['build', '--repo', repo.url, '--version', 'v1.12.0', '--output', `oci:${oci}`, '--json'];
+    const pushed = `${registry.host}/vc/later`;
+    const args = [
+      'build',
+      '--repo',
+      repo.url,
+      '--version',
+      'v1.12.0',
+      '--output',
+      `oci:${oci}`,
+      '--push',
+      pushed,
+      '--json',
+    ];
     const first = await vc([...args, '--no-sbom', '--no-provenance'], { env });
     expect(first.exitCode, first.stderr).toBe(0);
     const bare = json<VerifyJson>(await vc(['verify', `oci:${oci}:v1.12.0`, '--json'], { env }));
@@ -220,12 +232,23 @@ describe('tampering and attaching later', () => {
     });
     expect(second.stderr).not.toMatch(/ building /);
     expect(second.stderr).toContain('added its SBOM and provenance');
-    const after = json<VerifyJson>(await vc(['verify', `oci:${oci}:v1.12.0`, '--json'], { env }));
-    expect([after.ok, after.sbom, after.provenance]).toEqual([
-      true,
-      { present: true, ok: true, problems: [] },
-      { present: true, ok: true, problems: [] },
-    ]);
+    for (const ref of [`oci:${oci}:v1.12.0`, `${pushed}:v1.12.0`]) {
+      const after = json<VerifyJson>(await vc(['verify', ref, '--json'], { env }));
+      expect([after.ok, after.sbom, after.provenance]).toEqual([
+        true,
+        { present: true, ok: true, problems: [] },
+        { present: true, ok: true, problems: [] },
+      ]);
+    }
+    // The SBOM added later is the one a fresh build attaches: the same bytes.
+    const later = await vc(['sbom', `${pushed}:v1.12.0`, '--platform', 'linux/arm64'], { env });
+    const fresh = join(work, 'oci-fresh');
+    expect(
+      (await vc(['build', '--repo', repo.url, '--version', 'v1.12.0', '--output', `oci:${fresh}`], { env }))
+        .exitCode,
+    ).toBe(0);
+    const direct = await vc(['sbom', `oci:${fresh}:v1.12.0`, '--platform', 'linux/arm64'], { env });
+    expect(later.stdout).toBe(direct.stdout);
     // Now current with both: nothing to add.
     const third = await vc(args, { env });
     expect(third.stderr).not.toContain('added its SBOM');
