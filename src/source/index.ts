@@ -5,7 +5,13 @@ export { type CheckoutOptions, checkoutRelease, type HeldCheckout, withCheckout 
 export { commitTime } from './commit-time.js';
 export { type CopySourceOptions, copySource, type SourceCopy } from './copy-source.js';
 export { abortError, type GitOptions, type Log } from './git.js';
-export { type GoMinimumOptions, goMinimumForTags } from './go-minimum.js';
+export {
+  type GoMinimumOptions,
+  goForTags,
+  goMinimumForTags,
+  type TagGo,
+  tagGoFromFiles,
+} from './go-minimum.js';
 export { acquireLock, type Lock, type LockOptions } from './lock.js';
 export { listRemoteTags, parseLsRemote, type RemoteTag } from './tags.js';
 export {

@@ -5,4 +5,5 @@ export * from './kubernetes.js';
 export * from './load-kubernetes-map.js';
 export * from './platforms.js';
 export * from './resolve.js';
+export * from './upstream-go.js';
 export * from './version.js';
