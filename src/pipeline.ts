@@ -6,7 +6,16 @@ import { join, resolve as resolvePath } from 'node:path';
 import type Dockerode from 'dockerode';
 import semver from 'semver';
 import type { Reporter } from './cli/progress.js';
-import { checkTools, compileBinaries, type Tools } from './compile/index.js';
+import {
+  checkMakeTools,
+  compileBinaries,
+  type GoChooser,
+  type GoRequest,
+  type GoUsed,
+  type GoWant,
+  goChooser,
+  inheritedEnv,
+} from './compile/index.js';
 import { badInput, isVcError, redact } from './errors.js';
 import {
   assembleImage,
@@ -32,10 +41,12 @@ import {
   checkoutRelease,
   commitTime,
   copySource,
-  goMinimumForTags,
+  goForTags,
+  goOfTree,
   listRemoteTags,
   type RemoteTag,
   type SourceCopy,
+  type TagGo,
   withCheckout,
 } from './source/index.js';
 import type { PatchResult, Platform, Release, ShapeOrNone, Sink } from './types.js';
@@ -74,6 +85,8 @@ export interface VersionRow {
   supported: boolean;
   buildable: boolean;
   go: string | null;
+  /** upstream's Go (`1.14`, `1.21.8`), null when no file names one */
+  upstreamGo: string | null;
 }
 
 /** `versions`: every release tag of the repository (optionally within a range) and what vc-coredns does with it. */
@@ -85,7 +98,7 @@ export async function listVersions(
   ctx.reporter.info(`listing the tags of ${redact(url)}`);
   const tags = await listRemoteTags(url, { signal: ctx.signal, env: ctx.env });
   const selected = range === undefined ? tags : selectTags(tags, range);
-  const go = await goMinimumForTags(url, selected, {
+  const go = await goForTags(url, selected, {
     cacheDir: ctx.cacheDir,
     signal: ctx.signal,
     env: ctx.env,
@@ -99,7 +112,8 @@ export async function listVersions(
       shape: era.shape,
       supported: era.supported,
       buildable: era.buildable,
-      go: go.get(t.version) ?? null,
+      go: go.get(t.version)?.minimum ?? null,
+      upstreamGo: go.get(t.version)?.upstream?.version ?? null,
     };
   });
 }
@@ -249,8 +263,16 @@ export interface BuildRequest {
   base?: string;
   jobs: number;
   force: boolean;
-  goPath?: string;
-  goToolchain: 'local' | 'auto';
+  /** `--go` (auto: upstream's Go) */
+  go: GoRequest;
+  /** `--go-fallback installed` */
+  goFallback: boolean;
+  /** `--go-search DIR` */
+  goSearch: string[];
+  /** `--go-download-url` / VC_COREDNS_GO_URL */
+  goDownloadUrl?: string;
+  /** `--build-env KEY=VALUE` */
+  buildEnv: Record<string, string>;
   releaseMakefile: boolean;
   insecure: boolean;
   tagSuffix: string;
@@ -265,6 +287,8 @@ export interface BuildEntry {
   digest: string | null;
   refs: string[];
   skipped: boolean;
+  /** the Go that built it (for a skipped build: the Go it would take; path null when not at hand) */
+  go: { version: string; path: string | null; source: GoUsed['source'] };
 }
 
 export interface BuildSummary {
@@ -351,12 +375,18 @@ interface Target {
 /** Builds the images (or binaries) of every selected version, one after another; a failure stops only its version. */
 export async function build(req: BuildRequest, effects: BuildEffects, ctx: Context): Promise<BuildSummary> {
   const { reporter, signal, env } = ctx;
-  const tools = await checkTools({
-    env,
-    releaseMakefile: req.releaseMakefile,
-    ...(req.goPath ? { goPath: req.goPath } : {}),
+  await checkMakeTools({ env, releaseMakefile: req.releaseMakefile });
+  // The toolchain switch runs go with the build's own environment (compile/environment.ts).
+  const chooser = goChooser({
+    request: req.go,
+    fallback: req.goFallback,
+    search: { env, cacheDir: ctx.cacheDir, dirs: req.goSearch },
+    env: inheritedEnv(env, req.buildEnv),
+    ...(req.goDownloadUrl ? { downloadUrl: req.goDownloadUrl } : {}),
+    cacheDir: ctx.cacheDir,
+    signal,
+    log: (l) => reporter.info(l),
   });
-  const goVersion = `go${tools.go.version}`;
 
   // resolve
   let releases: Release[];
@@ -385,6 +415,7 @@ export async function build(req: BuildRequest, effects: BuildEffects, ctx: Conte
     checkOutputs(req, releases);
     ctx.onResolved?.(releases.map((r) => r.version));
     const newest = releases.reduce((a, b) => (semver.gt(b.version, a.version) ? b : a));
+    const wants = await goWants(releases, req, sourceCopy, ctx);
     const summary: BuildSummary = { builds: [], failed: [] };
     for (const release of releases) {
       try {
@@ -392,8 +423,8 @@ export async function build(req: BuildRequest, effects: BuildEffects, ctx: Conte
           await buildOne(
             release,
             { ...req, alsoTag: release === newest ? req.alsoTag : [] },
-            tools,
-            goVersion,
+            chooser,
+            wants.get(release.version) ?? { coredns: release.version, upstream: null, minimum: null },
             sourceCopy,
             effects,
             ctx,
@@ -414,11 +445,46 @@ export async function build(req: BuildRequest, effects: BuildEffects, ctx: Conte
   }
 }
 
+/** go.mod's minimum and upstream's Go of each release, from its tag's files (one batched fetch, cached by commit). */
+export async function releaseGo(url: string, releases: Release[], ctx: Context): Promise<Map<string, TagGo>> {
+  return goForTags(url, releases, {
+    cacheDir: ctx.cacheDir,
+    signal: ctx.signal,
+    env: ctx.env,
+    log: (l) => ctx.reporter.info(l),
+  });
+}
+
+/** What each release asks of Go, read from its tag's files (one batched fetch, cached) or the --source tree. */
+async function goWants(
+  releases: Release[],
+  req: BuildRequest,
+  sourceCopy: SourceCopy | null,
+  ctx: Context,
+): Promise<Map<string, GoWant>> {
+  const none = new Map(
+    releases.map((r) => [r.version, { coredns: r.version, upstream: null, minimum: null }]),
+  );
+  // A Go named by path (or the one on PATH) needs no upstream facts.
+  if (req.go.kind === 'local' || req.go.kind === 'path') return none;
+  if (sourceCopy) {
+    const tree = await goOfTree(sourceCopy.dir);
+    return new Map(releases.map((r) => [r.version, { coredns: r.version, ...tree }]));
+  }
+  const facts = await releaseGo(req.repoUrl, releases, ctx);
+  return new Map(
+    releases.map((r) => {
+      const f = facts.get(r.version);
+      return [r.version, { coredns: r.version, upstream: f?.upstream ?? null, minimum: f?.minimum ?? null }];
+    }),
+  );
+}
+
 async function buildOne(
   release: Release,
   req: BuildRequest,
-  tools: Tools,
-  goVersion: string,
+  chooser: GoChooser,
+  want: GoWant,
   sourceCopy: SourceCopy | null,
   effects: BuildEffects,
   ctx: Context,
@@ -436,6 +502,11 @@ async function buildOne(
   const imageTargets = targets.filter((t) => t.sink);
   const needsImage = imageTargets.length > 0;
   const base = needsImage ? await loadBase(req, platforms, effects, ctx) : null;
+  // The exact Go, known without downloading it: it is part of the build key.
+  const choice = await chooser.choose(want);
+  reporter.info(`${version}: ${choice.reason}`);
+  if (choice.warning) reporter.warn(`${version}: ${choice.warning}`);
+  let goVersion = `go${choice.version}`;
   const labelsFor = (sourceDateEpoch: number) =>
     imageLabels({
       release,
@@ -444,6 +515,7 @@ async function buildOne(
       platforms,
       baseDigest: base?.digest ?? 'none',
       goVersion,
+      buildEnv: req.buildEnv,
       sourceTreeHash: sourceCopy?.treeHash,
       sourceDateEpoch,
     });
@@ -454,6 +526,7 @@ async function buildOne(
     platforms,
     baseDigest: base?.digest ?? 'none',
     goVersion,
+    buildEnv: req.buildEnv,
   });
 
   // Skip if every target already carries this build key (only targets that can say so: oci, registry).
@@ -470,8 +543,21 @@ async function buildOne(
         digest: found[0]?.digest ?? null,
         refs,
         skipped: true,
+        go: {
+          version: choice.version,
+          path: choice.means.kind === 'installed' ? choice.means.go.path : null,
+          source: choice.source,
+        },
       };
     }
+  }
+
+  // Had before cloning: a Go that cannot be had fails (or falls back) at no cost.
+  const go = await chooser.obtain(choice);
+  if (go.warning && go.warning !== choice.warning) reporter.warn(`${version}: ${go.warning}`);
+  if (go.version !== choice.version) {
+    reporter.info(`${version}: Go ${go.version} at ${go.path} (--go-fallback installed)`);
+    goVersion = `go${go.version}`;
   }
 
   const binariesOut = req.outputs.find((o) => o.kind === 'binaries');
@@ -490,8 +576,8 @@ async function buildOne(
           platforms,
           jobs: req.jobs,
           outDir,
-          go: tools.go,
-          goToolchain: req.goToolchain,
+          go: { path: go.path, version: go.version },
+          buildEnv: req.buildEnv,
           releaseMakefile: req.releaseMakefile,
           logDir: join(ctx.cacheDir, 'logs'),
           sourceDateEpoch,
@@ -534,6 +620,7 @@ async function buildOne(
       digest,
       refs: [...new Set(refs)],
       skipped: false,
+      go: { version: go.version, path: go.path, source: go.source },
     };
   } finally {
     if (tmp) await rm(tmp, { recursive: true, force: true });

@@ -7,9 +7,6 @@
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { compareGoVersions, parseGoVersion, satisfiesGoMinimum } from '../build/go-version.js';
-import { execaRunner, type Runner } from '../build/runner.js';
-import { type Env, findGo } from '../build/tools.js';
 import { badInput, redact, VcError } from '../errors.js';
 import { knownHazards } from '../versions/eras.js';
 import type { UpstreamGo } from '../versions/upstream-go.js';
@@ -24,6 +21,9 @@ import {
   listArchives,
   listToolchainVersions,
 } from './go-listings.js';
+import { compareGoVersions, parseGoVersion, satisfiesGoMinimum } from './go-version.js';
+import { execaRunner, type Runner } from './runner.js';
+import { type Env, findGo } from './tools.js';
 
 /** `--go`: auto (upstream's Go), latest-patch (the newest patch of its minor), local, a PATH or a VERSION. */
 export type GoRequest =

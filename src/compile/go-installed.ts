@@ -5,11 +5,11 @@
 import { readdir, readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { compareGoVersions, parseGoVersion } from '../build/go-version.js';
-import type { Runner } from '../build/runner.js';
-import { type Env, findGo } from '../build/tools.js';
 import { goCacheDir } from './go-download.js';
 import { hostGoArch } from './go-listings.js';
+import { compareGoVersions, parseGoVersion } from './go-version.js';
+import type { Runner } from './runner.js';
+import { type Env, findGo } from './tools.js';
 
 export interface InstalledGo {
   /** `1.23.5` (a first release before 1.21 as `1.20.0`) */

@@ -2,8 +2,8 @@
 // `golang.org/toolchain` versions (what the go command's toolchain switch, Go >= 1.21, downloads), and
 // the JSON listing of the official archives at a base URL (with each archive's SHA-256).
 
-import { compareGoVersions, parseGoVersion } from '../build/go-version.js';
 import { redact, VcError } from '../errors.js';
+import { compareGoVersions, parseGoVersion } from './go-version.js';
 
 export type Fetch = typeof fetch;
 

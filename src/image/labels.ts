@@ -10,7 +10,8 @@ import { canonicalJson } from './canonical-json.js';
  * Bump whenever the same inputs would give different image bytes: tar layout, gzip settings (fflate
  * level 6, mem 8), config shape or defaults, the built-in base's files, label set. Part of the build key.
  */
-export const IMAGE_FORMAT_VERSION = '1';
+// 2: the io.vc-coredns.go label; --build-env variables in the build key.
+export const IMAGE_FORMAT_VERSION = '2';
 
 export const LABEL = {
   source: 'org.opencontainers.image.source',
@@ -19,6 +20,7 @@ export const LABEL = {
   created: 'org.opencontainers.image.created',
   title: 'org.opencontainers.image.title',
   annotationKey: 'io.vc-coredns.annotation-key',
+  go: 'io.vc-coredns.go',
   patch: 'io.vc-coredns.patch',
   buildKey: 'io.vc-coredns.build-key',
 } as const;
@@ -45,16 +47,21 @@ export interface BuildKeyInput {
   baseDigest: string;
   /** The Go that builds, e.g. `go1.23.5`. */
   goVersion: string;
+  /** `--build-env KEY=VALUE` variables (they reach make and go, so they are part of the build) */
+  buildEnv?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
  * sha256 (hex) of what determines the image: source (commit or tree), patch, sorted platforms, base,
- * Go, IMAGE_FORMAT_VERSION. Not the tool's own version. Computable before cloning or compiling.
+ * Go, --build-env, IMAGE_FORMAT_VERSION. Not the tool's own version. Computable before cloning or compiling.
  */
 export function buildKey(input: BuildKeyInput): string {
   const doc = {
     base: input.baseDigest,
     format: IMAGE_FORMAT_VERSION,
+    env: Object.entries(input.buildEnv ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .sort(),
     go: input.goVersion,
     patch: input.patch,
     platforms: input.platforms.map(formatPlatform).sort(),
@@ -83,6 +90,7 @@ export interface ImageLabelsInput {
   platforms: readonly Platform[];
   baseDigest: string;
   goVersion: string;
+  buildEnv?: Readonly<Record<string, string>> | undefined;
   sourceTreeHash?: string | undefined;
   /** SOURCE_DATE_EPOCH: the tag commit's time, seconds. */
   sourceDateEpoch: number;
@@ -98,6 +106,7 @@ export function imageLabels(input: ImageLabelsInput): Record<string, string> {
     [LABEL.created]: rfc3339(input.sourceDateEpoch),
     [LABEL.title]: IMAGE_TITLE,
     [LABEL.annotationKey]: input.annotationKey,
+    [LABEL.go]: input.goVersion,
     [LABEL.patch]: patch,
     [LABEL.buildKey]: buildKey({
       commit: input.release.commit,
@@ -106,6 +115,7 @@ export function imageLabels(input: ImageLabelsInput): Record<string, string> {
       platforms: input.platforms,
       baseDigest: input.baseDigest,
       goVersion: input.goVersion,
+      buildEnv: input.buildEnv,
     }),
   };
 }

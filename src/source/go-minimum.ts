@@ -3,7 +3,7 @@
 // the tag commits at depth 1 without blobs (commits and trees only), then exactly the blobs of those
 // files in one batched fetch. Results are cached by commit (tags are immutable), so a later `versions`
 // or `build` only runs ls-remote.
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redact, VcError } from '../errors.js';
@@ -91,6 +91,24 @@ export async function goMinimumForTags(
 ): Promise<Map<string, string | null>> {
   const go = await goForTags(url, tags, opts);
   return new Map([...go].map(([version, g]) => [version, g.minimum]));
+}
+
+/** TagGo of a tree on disk (a `--source` copy): the same files, read from dir. */
+export async function goOfTree(dir: string): Promise<TagGo> {
+  const read = (path: string) => readFile(join(dir, path), 'utf8').catch(() => null);
+  const workflowDir = join(dir, '.github', 'workflows');
+  const names = (await readdir(workflowDir).catch(() => [] as string[])).filter((n) =>
+    WORKFLOW.test(`.github/workflows/${n}`),
+  );
+  const workflows = (await Promise.all(names.sort().map((n) => read(`.github/workflows/${n}`)))).filter(
+    (t): t is string => t !== null,
+  );
+  return tagGoFromFiles({
+    goVersion: await read('.go-version'),
+    workflows,
+    travis: await read('.travis.yml'),
+    goMod: await read('go.mod'),
+  });
 }
 
 /** TagGo from the texts of a tag's files (also for a `--source` tree read from disk). */

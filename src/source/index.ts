@@ -9,6 +9,7 @@ export {
   type GoMinimumOptions,
   goForTags,
   goMinimumForTags,
+  goOfTree,
   type TagGo,
   tagGoFromFiles,
 } from './go-minimum.js';

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareGoVersions } from '../../src/build/go-version.js';
 import {
   type GoChooserOptions,
   type GoWant,
@@ -16,6 +15,7 @@ import {
 } from '../../src/compile/go-choice.js';
 import { findInstalledGos } from '../../src/compile/go-installed.js';
 import { firstProxyUrl, listArchives, listToolchainVersions } from '../../src/compile/go-listings.js';
+import { compareGoVersions } from '../../src/compile/go-version.js';
 import { rejection } from '../support/errors.js';
 import {
   type GoDownloadServer,

@@ -15,10 +15,10 @@ interface MatrixOptions {
 }
 
 export async function runMatrix(opts: MatrixOptions, env: CommandEnv): Promise<number> {
-  const [{ resolveReleases }, { formatPlatform, loadKubernetesMap, parsePlatforms }] = await Promise.all([
-    import('../../pipeline.js'),
-    import('../../versions/index.js'),
-  ]);
+  const [
+    { releaseGo, resolveReleases },
+    { formatPlatform, loadKubernetesMap, parsePlatforms, setupGoVersion },
+  ] = await Promise.all([import('../../pipeline.js'), import('../../versions/index.js')]);
   const format = parseChoice('--format', opts.format, ['github', 'json'] as const);
   const url = resolveRepoUrl(opts.repo, env.io.env);
   const table = opts.kubernetesMap ? await loadKubernetesMap(opts.kubernetesMap) : undefined;
@@ -34,10 +34,16 @@ export async function runMatrix(opts: MatrixOptions, env: CommandEnv): Promise<n
       },
       ctx,
     );
-    const include = releases.map((r) => ({
-      version: r.version,
-      platforms: parsePlatforms(opts.platforms, r.era, r.version).map(formatPlatform).join(','),
-    }));
+    const go = await releaseGo(url, releases, ctx);
+    // go: what actions/setup-go installs for the job (`1.14.x`, `1.21.8`); `build --go auto` takes the same.
+    const include = releases.map((r) => {
+      const upstream = go.get(r.version)?.upstream ?? null;
+      return {
+        version: r.version,
+        platforms: parsePlatforms(opts.platforms, r.era, r.version).map(formatPlatform).join(','),
+        go: upstream ? setupGoVersion(upstream) : null,
+      };
+    });
     // github: one line, ready for $GITHUB_OUTPUT and fromJSON().
     env.io.out(`${format === 'github' ? JSON.stringify({ include }) : JSON.stringify(include, null, 2)}\n`);
     return 0;
