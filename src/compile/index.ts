@@ -44,12 +44,10 @@ export { execaRunner, type Runner, type RunOptions, type RunResult } from './run
 export {
   checkGoRequirement,
   checkMakeTools,
-  checkTools,
   type Env,
   findGo,
   findOnPath,
   type GoInfo,
   type GoRequirement,
   goModMinimum,
-  type Tools,
 } from './tools.js';

@@ -112,11 +112,6 @@ export async function findGo(
   return { path: (await isExecutableFile(inRoot)) ? inRoot : exe, version };
 }
 
-export interface Tools {
-  go: GoInfo;
-  make: string;
-}
-
 /**
  * What a build needs besides Go (go-choice.ts finds or fetches that one), checked before anything
  * starts: make, and for `--release-makefile` curl. Reports all that is missing.
@@ -146,51 +141,6 @@ export async function checkMakeTools(opts: {
     );
   }
   return { make };
-}
-
-/**
- * Everything a build needs, checked before anything starts: make, go, and for `--release-makefile`
- * curl (every Makefile.release from v1.2.0 refuses to parse without it). Reports all that is missing.
- */
-export async function checkTools(
-  opts: { goPath?: string; env: Env; releaseMakefile?: boolean },
-  run: Runner = execaRunner,
-): Promise<Tools> {
-  const missing: string[] = [];
-  const hints: string[] = [];
-  const make = await findOnPath('make', opts.env);
-  if (make === null) {
-    missing.push('make');
-    hints.push('install make (apt-get install make)');
-  }
-  if (opts.releaseMakefile && (await findOnPath('curl', opts.env)) === null) {
-    missing.push('curl');
-    hints.push('Makefile.release refuses to parse without curl: install curl, or drop --release-makefile');
-  }
-  let go: GoInfo | null = null;
-  let goError: VcError | null = null;
-  try {
-    go = await findGo(opts, run);
-  } catch (e) {
-    if (!(e instanceof VcError)) throw e;
-    goError = e;
-  }
-  if (goError && missing.length === 0) throw goError;
-  if (goError) {
-    missing.push(opts.goPath === undefined ? 'go' : `go (--go ${opts.goPath})`);
-    hints.push(goError.hint ?? GET_GO);
-  }
-  if (missing.length > 0 || go === null || make === null) {
-    const what = missing.join(' and ');
-    throw new VcError(
-      `${what} ${missing.length === 1 ? 'is' : 'are'} needed to build CoreDNS but not found`,
-      {
-        code: 'MISSING_TOOL',
-        hint: hints.join('; '),
-      },
-    );
-  }
-  return { go, make };
 }
 
 export interface GoRequirement {
