@@ -35,6 +35,27 @@ interface Summary {
   failed: unknown[];
 }
 
+/** `build --repo <fixture> --version V --platforms linux/amd64 --output OUT ...more --json` */
+const amd64 = (version: string, output: string, ...more: string[]) =>
+  vc(
+    [
+      'build',
+      '--repo',
+      repo.url,
+      '--version',
+      version,
+      '--platforms',
+      'linux/amd64',
+      '--output',
+      output,
+      ...more,
+      '--json',
+    ],
+    {
+      env,
+    },
+  );
+
 async function debianGo(minor: string): Promise<string> {
   const text = await readFile(`/usr/lib/go-${minor}/VERSION`, 'utf8');
   return (text.split('\n')[0] ?? '').trim().replace(/^go/, '');
@@ -59,21 +80,7 @@ describe('build --go auto', () => {
     ];
     for (const [version, minor, why] of cases) {
       const out = join(work, `bin-${version}`);
-      const r = await vc(
-        [
-          'build',
-          '--repo',
-          repo.url,
-          '--version',
-          version,
-          '--platforms',
-          'linux/amd64',
-          '--output',
-          `binaries:${out}`,
-          '--json',
-        ],
-        { env },
-      );
+      const r = await amd64(version, `binaries:${out}`);
       expect(r.exitCode, r.stderr).toBe(0);
       const go = await debianGo(minor);
       const [entry] = json<Summary>(r).builds;
@@ -92,61 +99,17 @@ describe('build --go auto', () => {
     ]);
     const exact = stdout.trim();
     const oci = join(work, 'oci-go');
-    const r = await vc(
-      [
-        'build',
-        '--repo',
-        repo.url,
-        '--version',
-        'v1.12.0',
-        '--platforms',
-        'linux/amd64',
-        '--output',
-        `oci:${oci}`,
-        '--json',
-      ],
-      { env },
-    );
+    const r = await amd64('v1.12.0', `oci:${oci}`);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(json<Summary>(r).builds[0]?.go).toMatchObject({ version: exact, source: 'installed' });
     const tag = await readOciLayoutTag(oci, 'v1.12.0');
     expect(tag?.labels[LABEL.go]).toBe(`go${exact}`);
     // Current: skipped without building, the Go resolved all the same.
-    const again = await vc(
-      [
-        'build',
-        '--repo',
-        repo.url,
-        '--version',
-        'v1.12.0',
-        '--platforms',
-        'linux/amd64',
-        '--output',
-        `oci:${oci}`,
-        '--json',
-      ],
-      { env },
-    );
+    const again = await amd64('v1.12.0', `oci:${oci}`);
     const skipped = json<{ builds: { skipped: boolean; go: { version: string } }[] }>(again).builds[0];
     expect([skipped?.skipped, skipped?.go.version]).toEqual([true, exact]);
     // Another Go is another build: not skipped, another key.
-    const other = await vc(
-      [
-        'build',
-        '--repo',
-        repo.url,
-        '--version',
-        'v1.12.0',
-        '--platforms',
-        'linux/amd64',
-        '--output',
-        `oci:${oci}`,
-        '--go',
-        '/usr/lib/go-1.22',
-        '--json',
-      ],
-      { env },
-    );
+    const other = await amd64('v1.12.0', `oci:${oci}`, '--go', '/usr/lib/go-1.22');
     expect(other.exitCode, other.stderr).toBe(0);
     const forced = json<Summary>(other).builds[0];
     expect([(forced as unknown as { skipped: boolean }).skipped, forced?.go.source]).toEqual([
