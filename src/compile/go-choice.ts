@@ -196,6 +196,10 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
       };
     }
     const listed = await listedVersions(minor, all);
+    // latest-patch must know the newest patch: an unreachable listing is an error, not the installed one.
+    if (preferNewest && listed.versions.length === 0 && listed.error !== undefined) {
+      throw cannotHave(`The newest patch of Go ${minor}`, listed.where, listed.error);
+    }
     const newest = [...listed.versions, ...local.map((g) => g.version)]
       .filter((v) => sameMinor(v, minor))
       .sort(compareGoVersions)
@@ -211,7 +215,8 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
         want,
       };
     }
-    return remote(newest, want, source, `${why}, the newest patch (${listed.where})`, all, listed);
+    const lister = listed.where === 'the module proxy' ? 'the module proxy lists' : 'listed there';
+    return remote(newest, want, source, `${why}, the newest patch ${lister}`, all, listed);
   }
 
   interface Listed {

@@ -69,6 +69,13 @@ const want = (upstream: GoWant['upstream'], minimum: string | null = '1.13', cor
   minimum,
 });
 
+async function debianGoVersion(minor: string): Promise<string> {
+  const { stdout } = await execa(`/usr/lib/go-${minor}/bin/go`, ['env', 'GOVERSION'], {
+    env: { GOTOOLCHAIN: 'local' },
+  });
+  return stdout.trim().replace(/^go/, '');
+}
+
 async function goVersionOf(path: string): Promise<string> {
   const { stdout } = await execa(path, ['env', 'GOVERSION'], { env: { GOTOOLCHAIN: 'local', GOENV: 'off' } });
   return stdout.trim();
@@ -218,6 +225,40 @@ describe('choosing the Go of a release', () => {
   });
 });
 
+describe('--go latest-patch', () => {
+  it('takes the newest patch of upstream line from the listings, installed when it is the newest', async () => {
+    server.listOnly.push('1.19.99');
+    server.toolchains.push('1.21.0', '1.21.8', '1.21.99', '1.22.3');
+    try {
+      const cacheDir = join(base, 'cache-latest');
+      const chooser = goChooser({
+        request: { kind: 'latest-patch' },
+        fallback: false,
+        search: { env: { PATH: '' }, cacheDir, home: base },
+        env: { GOPROXY: `${server.url.replace(/\/$/, '')},direct` },
+        downloadUrl: server.url,
+        cacheDir,
+      });
+      // Before 1.21: the archive listing.
+      const old = await chooser.choose(want({ version: '1.19', exact: false, from: '.travis.yml' }));
+      expect([old.version, old.source, old.reason]).toEqual([
+        '1.19.99',
+        'download',
+        `Go 1.19.99 from the official archives (${server.url}): upstream's Go 1.19 (.travis.yml), --go latest-patch, the newest patch listed there`,
+      ]);
+      // From 1.21: the module proxy's toolchains, also for an exact .go-version.
+      const exact = await chooser.choose(want({ version: '1.21.8', exact: true, from: '.go-version' }));
+      expect([exact.version, exact.source, exact.means.kind]).toEqual(['1.21.99', 'toolchain', 'toolchain']);
+      // An installed patch newer than any listed wins.
+      const local = await chooser.choose(want({ version: '1.22', exact: false, from: 'workflows' }));
+      expect([local.source, local.version]).toEqual(['installed', await debianGoVersion('1.22')]);
+    } finally {
+      server.listOnly.length = 0;
+      server.toolchains.length = 0;
+    }
+  });
+});
+
 describe('official archives from a download site', () => {
   it('lists the archives of this platform with their checksums', async () => {
     const list = await listArchives(server.url, { arch: 'amd64' });
@@ -233,6 +274,9 @@ describe('official archives from a download site', () => {
     const before = server.requests.length;
     const choice = await goChooser(opts).choose(upstream);
     expect([choice.version, choice.source, choice.means.kind]).toEqual([v121, 'download', 'download']);
+    expect(choice.reason).toBe(
+      `Go ${v121} from the official archives (${server.url}): upstream's Go 1.21 (workflows), the newest patch listed there`,
+    );
     const used = await goChooser(opts).obtain(choice);
     expect(used).toEqual({
       version: v121,

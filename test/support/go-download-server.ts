@@ -1,5 +1,6 @@
 // A Go download site of our own on 127.0.0.1, shaped like the official one: `/?mode=json&include=all`
-// lists the archives with their SHA-256, `/<filename>` serves them. The archives are packed by the test
+// lists the archives with their SHA-256, `/<filename>` serves them. It also answers a module proxy's
+// `/golang.org/toolchain/@v/list` with the toolchain versions a test gives it (for GOPROXY=<url>). The archives are packed by the test
 // from the Gos installed here (Debian's /usr/lib/go-<minor>): a `go/` folder with its bin/, pkg/,
 // VERSION and go.env, and src/ (and api, misc, test) as absolute links to Debian's shared tree, so an
 // archive is small, quick to pack, and unpacks into a Go that works anywhere on this machine.
@@ -61,6 +62,10 @@ export interface GoDownloadServer {
   lieAbout: Map<string, string>;
   /** serve only this many bytes of a file, then cut the connection (an interrupted download) */
   cutAfter: Map<string, number>;
+  /** versions the listing names without an archive behind them (for choices that download nothing) */
+  listOnly: string[];
+  /** `1.21.8`...: the toolchains `/golang.org/toolchain/@v/list` names (linux-amd64 and linux-arm64) */
+  toolchains: string[];
   stop(): Promise<void>;
 }
 
@@ -68,9 +73,17 @@ export async function startGoDownloadServer(archives: PackedGo[]): Promise<GoDow
   const requests: string[] = [];
   const lieAbout = new Map<string, string>();
   const cutAfter = new Map<string, number>();
+  const listOnly: string[] = [];
+  const toolchains: string[] = [];
+  const fake = (version: string): PackedGo => ({
+    version,
+    filename: `go${version}.linux-amd64.tar.gz`,
+    bytes: Buffer.alloc(0),
+    sha256: '0'.repeat(64),
+  });
   const listing = () =>
     JSON.stringify(
-      archives.map((a) => ({
+      [...archives, ...listOnly.map(fake)].map((a) => ({
         version: `go${a.version}`,
         stable: true,
         files: [
@@ -109,6 +122,13 @@ export async function startGoDownloadServer(archives: PackedGo[]): Promise<GoDow
     const path = req.url ?? '/';
     requests.push(path);
     const u = new URL(path, 'http://x');
+    if (u.pathname === '/golang.org/toolchain/@v/list') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(
+        toolchains.flatMap((v) => [`v0.0.1-go${v}.linux-amd64`, `v0.0.1-go${v}.linux-arm64`]).join('\n'),
+      );
+      return;
+    }
     if (u.pathname === '/' && u.searchParams.get('mode') === 'json') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(listing());
@@ -138,6 +158,8 @@ export async function startGoDownloadServer(archives: PackedGo[]): Promise<GoDow
     requests,
     lieAbout,
     cutAfter,
+    listOnly,
+    toolchains,
     stop: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();
