@@ -10,7 +10,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { badInput, redact, VcError } from '../errors.js';
 import { knownHazards } from '../versions/eras.js';
 import type { UpstreamGo } from '../versions/upstream-go.js';
-import { downloadGo } from './go-download.js';
+import { downloadGo, useCachedGo } from './go-download.js';
 import { findInstalledGos, type GoSearch, type InstalledGo, releaseName } from './go-installed.js';
 import {
   DEFAULT_GO_DOWNLOAD_URL,
@@ -362,6 +362,11 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
 
   async function obtainRemote(choice: GoChoice): Promise<string> {
     const { means, version } = choice;
+    if (means.kind === 'installed' && means.go.where === 'cache') {
+      // Claimed for this run, so that a `cache prune` meanwhile leaves it; gone since: download again.
+      if (await useCachedGo(opts.cacheDir, version, opts)) return means.go.path;
+      return obtainRemote({ ...choice, means: { kind: 'download', archive: null } });
+    }
     if (means.kind === 'installed') return means.go.path;
     if (means.kind === 'toolchain') return switchToolchain(version, means.bootstrap);
     let archive = means.archive;

@@ -3,20 +3,18 @@
 // when complete. A wrong checksum, a short body or an interrupt leaves nothing there. Reused later.
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { x as untar } from 'tar';
 import { redact, VcError } from '../errors.js';
-import { acquireLock } from '../source/lock.js';
+import { goCacheDir } from '../source/cache.js';
+import { acquireLock, type Lock, markInUse } from '../source/lock.js';
 import type { Fetch, GoArchive } from './go-listings.js';
 
-/** `<cache>/go`: one GOROOT per downloaded version, `<version>.lock` while one is being written. */
-export function goCacheDir(cacheDir: string): string {
-  return join(cacheDir, 'go');
-}
+export { goCacheDir };
 
 export function cachedGoRoot(cacheDir: string, version: string): string {
   return join(goCacheDir(cacheDir), version);
@@ -43,19 +41,56 @@ async function isGoRoot(dir: string): Promise<boolean> {
   );
 }
 
-/** The GOROOT of `archive` in the cache, downloading and unpacking it first when it is not there. */
-export async function downloadGo(archive: GoArchive, opts: DownloadOptions): Promise<string> {
-  const root = cachedGoRoot(opts.cacheDir, archive.version);
-  if (await isGoRoot(root)) return root;
-  const lock = await acquireLock(root, {
-    what: `Go ${archive.version} in the cache`,
+// Marks of the Gos this run builds with: held until it exits, so `cache prune` leaves them alone.
+const marks: Lock[] = [];
+
+function lockGo(root: string, version: string, opts: Pick<DownloadOptions, 'signal' | 'log'>): Promise<Lock> {
+  return acquireLock(root, {
+    what: `Go ${version} in the cache`,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
+}
+
+/** Marks a Go of the cache as used by this run (under its lock, so a prune cannot remove it meanwhile). */
+async function use(root: string): Promise<void> {
+  marks.push(await markInUse(root));
+  const now = new Date();
+  await utimes(root, now, now).catch(() => {});
+}
+
+/**
+ * Claims the cached GOROOT of version for this run: true when it is there (and now marked in use),
+ * false when a prune removed it meanwhile.
+ */
+export async function useCachedGo(
+  cacheDir: string,
+  version: string,
+  opts: Pick<DownloadOptions, 'signal' | 'log'> = {},
+): Promise<boolean> {
+  const root = cachedGoRoot(cacheDir, version);
+  const lock = await lockGo(root, version, opts);
+  try {
+    if (!(await isGoRoot(root))) return false;
+    await use(root);
+    return true;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The GOROOT of `archive` in the cache, downloading and unpacking it first when it is not there. */
+export async function downloadGo(archive: GoArchive, opts: DownloadOptions): Promise<string> {
+  const root = cachedGoRoot(opts.cacheDir, archive.version);
+  if (await useCachedGo(opts.cacheDir, archive.version, opts)) return root;
+  const lock = await lockGo(root, archive.version, opts);
   const tmp = join(goCacheDir(opts.cacheDir), `.tmp-${archive.version}-${randomBytes(4).toString('hex')}`);
   try {
     // Another run may have written it while we waited for the lock.
-    if (await isGoRoot(root)) return root;
+    if (await isGoRoot(root)) {
+      await use(root);
+      return root;
+    }
     await mkdir(tmp, { recursive: true });
     const file = join(tmp, archive.filename);
     await fetchVerified(archive, file, opts);
@@ -79,6 +114,7 @@ export async function downloadGo(archive: GoArchive, opts: DownloadOptions): Pro
     // A leftover of a damaged entry (no bin/go) must not block the rename.
     await rm(root, { recursive: true, force: true });
     await rename(unpacked, root);
+    await use(root);
     return root;
   } finally {
     await rm(tmp, { recursive: true, force: true });

@@ -1,8 +1,9 @@
 // A lock per cache entry, so runs sharing a cache never clone into, reset or build in the same
 // checkout at once. proper-lockfile: an atomic mkdir of `<path>.lock` whose mtime the holder refreshes;
 // a lock left by a killed run goes stale and is taken over.
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { VcError } from '../errors.js';
@@ -47,16 +48,7 @@ export async function acquireLock(path: string, opts: LockOptions): Promise<Lock
           log(`warning: the lock ${lockPath} was taken over by another run (${e.message})`);
         },
       });
-      let released = false;
-      return {
-        path: lockPath,
-        async release() {
-          if (released) return;
-          released = true;
-          if (compromised) return;
-          await unlock().catch(() => {});
-        },
-      };
+      return onceReleased(lockPath, unlock, () => compromised !== null);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
     }
@@ -76,4 +68,53 @@ export async function acquireLock(path: string, opts: LockOptions): Promise<Lock
       throw abortError(signal);
     }
   }
+}
+
+const USE_STALE_MS = 20_000;
+
+/**
+ * Marks path as in use by this run until it releases the mark or exits (proper-lockfile removes its
+ * locks at exit; a killed run's mark goes stale): a lock of its own beside path, never contended.
+ * cache prune leaves a path with a live mark alone.
+ */
+export async function markInUse(path: string): Promise<Lock> {
+  const lockPath = `${path}.use-${process.pid}-${randomBytes(4).toString('hex')}.lock`;
+  await mkdir(dirname(path), { recursive: true });
+  const unlock = await lockfile.lock(path, {
+    realpath: false,
+    stale: USE_STALE_MS,
+    retries: 0,
+    lockfilePath: lockPath,
+    onCompromised: () => {},
+  });
+  return onceReleased(lockPath, unlock, () => false);
+}
+
+/** A Lock whose release runs unlock once, never throws, and skips a lock another run took over. */
+function onceReleased(path: string, unlock: () => Promise<void>, lost: () => boolean): Lock {
+  let released = false;
+  return {
+    path,
+    async release() {
+      if (released) return;
+      released = true;
+      if (lost()) return;
+      await unlock().catch(() => {});
+    },
+  };
+}
+
+/** Whether a run holds a live in-use mark on path; stale marks of dead runs are removed on the way. */
+export async function inUse(path: string): Promise<boolean> {
+  const prefix = `${basename(path)}.use-`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  let live = false;
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.lock')) continue;
+    const mark = join(dirname(path), name);
+    const st = await stat(mark).catch(() => null);
+    if (st && Date.now() - st.mtimeMs < USE_STALE_MS) live = true;
+    else await rm(mark, { recursive: true, force: true });
+  }
+  return live;
 }
