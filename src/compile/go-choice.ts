@@ -74,8 +74,8 @@ export async function parseGoRequest(text: string | undefined, cwd: string): Pro
   if (t === 'auto' || t === '') return { kind: 'auto' };
   if (t === 'latest-patch') return { kind: 'latest-patch' };
   if (t === 'local') return { kind: 'local' };
-  if (/^(?:go)?\d+\.\d+(?:\.\d+)?$/.test(t))
-    return { kind: 'version', version: releaseName(t.replace(/^go/, '')) };
+  // `1.22.12` is that release; `1.22` (and `1.20`) a line: its newest patch.
+  if (/^(?:go)?\d+\.\d+(?:\.\d+)?$/.test(t)) return { kind: 'version', version: t.replace(/^go/, '') };
   const path = isAbsolute(t) ? t : resolve(cwd, t);
   if ((await stat(path).catch(() => null)) === null) {
     throw badInput(

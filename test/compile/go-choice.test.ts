@@ -118,7 +118,7 @@ describe('--go', () => {
     expect(await parseGoRequest('latest-patch', base)).toEqual({ kind: 'latest-patch' });
     expect(await parseGoRequest('local', base)).toEqual({ kind: 'local' });
     expect(await parseGoRequest('go1.21.8', base)).toEqual({ kind: 'version', version: '1.21.8' });
-    expect(await parseGoRequest('1.20', base)).toEqual({ kind: 'version', version: '1.20.0' });
+    expect(await parseGoRequest('1.20', base)).toEqual({ kind: 'version', version: '1.20' });
     expect(await parseGoRequest(GO_121, base)).toEqual({ kind: 'path', path: GO_121 });
     const e = await rejection(parseGoRequest('./no-such-go', base));
     expect([e.exitCode, e.code, e.message]).toEqual([
