@@ -137,7 +137,7 @@ describe('determinism', () => {
       sourceDateEpoch: EPOCH,
     });
     // Bump IMAGE_FORMAT_VERSION together with these when the format changes on purpose.
-    expect(IMAGE_FORMAT_VERSION).toBe('1');
+    expect(IMAGE_FORMAT_VERSION).toBe('2');
     expect(index.manifests[0]?.layers[0]?.descriptor.digest).toBe(
       'sha256:06d8f2dc31f256070d8b1ee8d1c8873efc4b1efbaa59e4826ffacaaa001d8741',
     );
@@ -356,6 +356,7 @@ describe('config, manifests, index', () => {
       [LABEL.created]: '2022-05-27T15:00:00Z',
       [LABEL.title]: 'CoreDNS for VirtualCluster tenants',
       [LABEL.annotationKey]: KEY,
+      [LABEL.go]: 'go1.23.5',
       [LABEL.patch]: patchId(KEY),
       [LABEL.buildKey]: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
@@ -376,6 +377,7 @@ describe('config, manifests, index', () => {
       { baseDigest: 'sha256:1' },
       { goVersion: 'go1.23.6' },
       { sourceTreeHash: 'c'.repeat(64) },
+      { buildEnv: { GOAMD64: 'v3' } },
     ]) {
       expect(buildKey({ ...input, ...change })).not.toBe(key);
     }
