@@ -1,13 +1,15 @@
 // Builds the CoreDNS binaries of a patched checkout: each platform through the repo's own Makefile
 // rule, platforms in parallel (or upstream's Makefile.release once, when asked), then copies them out.
 // Compute, verify, then write: nothing lands in outDir until every platform has built.
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { badInput, VcError } from '../errors.js';
 import type { Binary, Checkout, Platform } from '../types.js';
+import { abortError } from '../util/abort.js';
+import { sha256Hex } from '../util/digest.js';
 import { exists, writeFileAtomic } from '../util/fs.js';
+import { forEachLimit } from '../util/pool.js';
 import {
   FIRST_BUILDABLE,
   formatEraRange,
@@ -76,10 +78,7 @@ export function logFileName(version: string, p: Platform | 'release'): string {
 class Cancelled extends Error {}
 
 function aborted(version: string, signal: AbortSignal): VcError {
-  return new VcError(`the build of CoreDNS ${version} was aborted`, {
-    code: 'ABORTED',
-    cause: signal.reason,
-  });
+  return abortError(signal, `the build of CoreDNS ${version} was aborted`);
 }
 
 function validate(req: CompileRequest): { platforms: Platform[]; gitCommit: string } {
@@ -179,24 +178,6 @@ async function failure(f: Failure, req: CompileRequest, ctx: CommandContext): Pr
   });
 }
 
-/** Runs tasks with at most `jobs` at once; the first rejection stops handing out new ones. */
-async function pool<T>(items: T[], jobs: number, task: (item: T) => Promise<void>, stop: AbortSignal) {
-  let next = 0;
-  let firstError: unknown = null;
-  const worker = async () => {
-    while (next < items.length && !stop.aborted && firstError === null) {
-      const item = items[next++] as T;
-      try {
-        await task(item);
-      } catch (e) {
-        if (firstError === null && !(e instanceof Cancelled)) firstError = e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
-  if (firstError !== null) throw firstError;
-}
-
 function secondsSince(t0: number): number {
   return Math.round((performance.now() - t0) / 100) / 10;
 }
@@ -233,11 +214,6 @@ export async function compileBinaries(
     goTmpDir,
     ...(req.buildEnv ? { extraEnv: req.buildEnv } : {}),
   };
-  // One signal for every process of this build: the caller's abort, or the first failure.
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) onAbort(); // aborted during the checks above
   const progress = (platform: Platform, stage: CompileStage, seconds?: number) =>
     req.onProgress?.(seconds === undefined ? { platform, stage } : { platform, stage, seconds });
   const built = (p: Platform) =>
@@ -247,13 +223,14 @@ export async function compileBinaries(
     // A binary from an earlier run must never pass for this one's.
     await Promise.all(platforms.map((p) => rm(built(p), { force: true })));
     if (req.releaseMakefile) {
-      await buildWithReleaseMakefile(req, platforms, ctx, run, stop, built, progress);
+      await buildWithReleaseMakefile(req, platforms, ctx, run, signal, built, progress);
     } else {
       const jobs = req.jobs > 0 ? Math.max(1, Math.floor(req.jobs)) : defaultJobs();
-      await pool(
+      // The first failure (or the caller's abort) stops every process of this build.
+      await forEachLimit(
         platforms,
         jobs,
-        async (platform) => {
+        async (platform, stop) => {
           const cmd = perArchCommand(platform, ctx);
           const logFile = join(req.logDir, logFileName(version, platform));
           const header = `# vc-coredns: CoreDNS ${version} for ${formatPlatform(platform)}\n# ${formatCommand(cmd, dir, ctx)}\n\n`;
@@ -264,20 +241,18 @@ export async function compileBinaries(
             env: cmd.env,
             logFile,
             header,
-            signal: stop.signal,
+            signal: stop,
           });
           if (r.aborted) throw new Cancelled();
           const ok = r.exitCode === 0 && (await exists(built(platform)));
           if (!ok) {
             progress(platform, 'failed', secondsSince(t0));
             const where = formatPlatform(platform);
-            const err = await failure({ where, cmd, logFile, header, ...r }, req, ctx);
-            stop.abort(err);
-            throw err;
+            throw await failure({ where, cmd, logFile, header, ...r }, req, ctx);
           }
           progress(platform, 'done', secondsSince(t0));
         },
-        stop.signal,
+        signal,
       );
     }
     if (signal?.aborted) throw aborted(version, signal);
@@ -287,7 +262,6 @@ export async function compileBinaries(
     if (signal?.aborted) throw aborted(version, signal);
     throw e;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
     await rm(goTmpDir, { recursive: true, force: true, maxRetries: 3 });
   }
 }
@@ -297,7 +271,7 @@ async function buildWithReleaseMakefile(
   platforms: Platform[],
   ctx: CommandContext,
   run: Runner,
-  stop: AbortController,
+  signal: AbortSignal | undefined,
   built: (p: Platform) => string,
   progress: (platform: Platform, stage: CompileStage, seconds?: number) => void,
 ): Promise<void> {
@@ -312,7 +286,7 @@ async function buildWithReleaseMakefile(
     env: cmd.env,
     logFile,
     header,
-    signal: stop.signal,
+    signal,
   });
   if (r.aborted) throw new Cancelled();
   const missing: Platform[] = [];
@@ -348,7 +322,7 @@ async function copyOut(
       await mkdir(join(dest, '..'), { recursive: true });
       await writeFileAtomic(dest, bytes, 0o755);
       written.push(dest);
-      out.push({ platform, path: dest, sha256: createHash('sha256').update(bytes).digest('hex') });
+      out.push({ platform, path: dest, sha256: sha256Hex(bytes) });
     }
     return out;
   } catch (e) {

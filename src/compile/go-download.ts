@@ -10,11 +10,13 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { x as untar } from 'tar';
 import { redact, VcError } from '../errors.js';
-import { goCacheDir } from '../source/cache.js';
-import { acquireLock, type Lock, markInUse } from '../source/lock.js';
+import { acquireLock, type Lock, markInUse } from '../util/lock.js';
 import type { Fetch, GoArchive } from './go-listings.js';
 
-export { goCacheDir };
+/** `<cache>/go`: one GOROOT per downloaded version (source/cache.ts has the whole layout). */
+export function goCacheDir(cacheDir: string): string {
+  return join(cacheDir, 'go');
+}
 
 export function cachedGoRoot(cacheDir: string, version: string): string {
   return join(goCacheDir(cacheDir), version);

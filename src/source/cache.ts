@@ -1,6 +1,6 @@
 // Where vc-coredns keeps what it fetched. Layout (all of it safe to delete between runs):
 //   <cache>/checkouts/<repo-key>/<version>/        shallow single-tag checkouts, reused after reset + clean
-//   <cache>/checkouts/<repo-key>/<version>.lock/   proper-lockfile's lock while a run uses that checkout
+//   <cache>/checkouts/<repo-key>/<version>.lock/   the lock while a run uses that checkout (util/lock.ts)
 //   <cache>/checkouts/<repo-key>/.tmp-<version>-*/  a clone being made (renamed into place when complete)
 //   <cache>/go-minimum.json                        go.mod `go` line and upstream's Go per tag commit (tags are immutable)
 //   <cache>/go/<version>/                          downloaded official Go archives, each a GOROOT
@@ -8,7 +8,7 @@
 //   <cache>/go/<version>.use-<pid>-<rand>.lock/    a run is building with it (until that run exits)
 //   <cache>/go/.tmp-<version>-*/                   a download being unpacked
 //   <cache>/logs/<version>-<platform>.log          build logs
-// `vc-coredns cache` lists it, `cache prune` removes what no run uses (cache-entries.ts).
+// `vc-coredns cache` lists it, `cache prune` removes what no run uses (pipeline/cache.ts).
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import envPaths from 'env-paths';
 
@@ -31,12 +31,4 @@ export function checkoutsDir(cacheDir: string, repoKey: string): string {
 
 export function goMinimumFile(cacheDir: string): string {
   return join(cacheDir, 'go-minimum.json');
-}
-
-export function goCacheDir(cacheDir: string): string {
-  return join(cacheDir, 'go');
-}
-
-export function logsDir(cacheDir: string): string {
-  return join(cacheDir, 'logs');
 }

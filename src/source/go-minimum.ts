@@ -7,18 +7,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redact, VcError } from '../errors.js';
+import { throwIfAborted } from '../util/abort.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { type GoFiles, goModGoLine, type UpstreamGo, upstreamGo } from '../versions/upstream-go.js';
 import { goMinimumFile } from './cache.js';
-import {
-  GitCommandError,
-  type GitOptions,
-  type GitRun,
-  gitFailure,
-  type Log,
-  runGit,
-  throwIfAborted,
-} from './git.js';
+import { GitCommandError, type GitOptions, type GitRun, gitFailure, type Log, runGit } from './git.js';
 import type { RemoteTag } from './tags.js';
 import { repoTransport } from './url.js';
 

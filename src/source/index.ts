@@ -1,10 +1,10 @@
 // source/: the only code that runs git (through simple-git): tags of a remote, go.mod minimums,
 // shallow single-tag checkouts in the cache, and the copy of a `--source` tree.
-export { checkoutsDir, defaultCacheDir, goCacheDir, goMinimumFile, logsDir } from './cache.js';
+export { checkoutsDir, defaultCacheDir, goMinimumFile } from './cache.js';
 export { type CheckoutOptions, checkoutRelease, type HeldCheckout, withCheckout } from './checkout.js';
 export { commitTime } from './commit-time.js';
 export { type CopySourceOptions, copySource, type SourceCopy } from './copy-source.js';
-export { abortError, type GitOptions, type Log } from './git.js';
+export type { GitOptions, Log } from './git.js';
 export {
   type GoMinimumOptions,
   goForTags,
@@ -13,7 +13,6 @@ export {
   type TagGo,
   tagGoFromFiles,
 } from './go-minimum.js';
-export { acquireLock, inUse, type Lock, type LockOptions, markInUse } from './lock.js';
 export { listRemoteTags, parseLsRemote, type RemoteTag } from './tags.js';
 export {
   DEFAULT_REPO_URL,

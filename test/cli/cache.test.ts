@@ -4,8 +4,8 @@ import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireLock, markInUse } from '../../src/source/index.js';
-import { buildEnv, json, vc } from '../support/cli.js';
+import { acquireLock, markInUse } from '../../src/util/lock.js';
+import { buildEnv, json, runCli } from '../support/cli.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
 
 let work: string;
@@ -30,10 +30,10 @@ async function filledCache(name: string): Promise<{ env: Record<string, string>;
   const env = { ...buildEnv(join(work, name)) };
   const cache = env.VC_COREDNS_CACHE as string;
   for (const version of ['v1.9.3', 'v1.12.0']) {
-    const r = await vc(['prepare', '--repo', repo.url, '--version', version, '--json'], { env });
+    const r = await runCli(['prepare', '--repo', repo.url, '--version', version, '--json'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
   }
-  expect((await vc(['versions', '--repo', repo.url, '--json'], { env })).exitCode).toBe(0);
+  expect((await runCli(['versions', '--repo', repo.url, '--json'], { env })).exitCode).toBe(0);
   for (const version of ['1.19.8', '1.21.13']) {
     await mkdir(join(cache, 'go', version, 'bin'), { recursive: true });
     await writeFile(join(cache, 'go', version, 'VERSION'), `go${version}\n`);
@@ -48,7 +48,7 @@ async function filledCache(name: string): Promise<{ env: Record<string, string>;
 describe('vc-coredns cache', () => {
   it('lists checkouts, Gos, the Go facts of tags, logs and leftovers with their sizes', async () => {
     const { env, cache } = await filledCache('list');
-    const r = await vc(['cache', '--json'], { env });
+    const r = await runCli(['cache', '--json'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
     const listed = json<Listed>(r);
     expect(listed.dir).toBe(cache);
@@ -64,19 +64,19 @@ describe('vc-coredns cache', () => {
     ]);
     expect(listed.entries.find((e) => e.name === '1.21.13')?.bytes).toBe(1000 + 'go1.21.13\n'.length);
     expect(listed.bytes).toBe(listed.entries.reduce((n, e) => n + e.bytes, 0));
-    const text = await vc(['cache'], { env });
+    const text = await runCli(['cache'], { env });
     expect(text.stdout).toMatch(/^KIND +NAME +SIZE +LAST USED\n/);
     expect(text.stderr).toMatch(new RegExp(`^${cache}: 7 entries, [\\d.]+ [kM]?B\\n$`));
   });
 
   it('prune removes what no run uses and keeps a locked checkout and a Go in use', async () => {
     const { env, cache } = await filledCache('prune');
-    const listed = json<Listed>(await vc(['cache', '--json'], { env }));
+    const listed = json<Listed>(await runCli(['cache', '--json'], { env }));
     const checkout = listed.entries.find((e) => e.name.endsWith('/v1.9.3'))?.path as string;
     const lock = await acquireLock(checkout, { what: 'the test' });
     const mark = await markInUse(join(cache, 'go', '1.21.13'));
     try {
-      const r = await vc(['cache', 'prune', '--json'], { env });
+      const r = await runCli(['cache', 'prune', '--json'], { env });
       expect(r.exitCode, r.stderr).toBe(0);
       const out = json<{
         freedBytes: number;
@@ -103,7 +103,7 @@ describe('vc-coredns cache', () => {
     }
     // Released: the next prune takes them.
     const again = json<{ removed: { name: string }[]; kept: unknown[] }>(
-      await vc(['cache', 'prune', '--json'], { env }),
+      await runCli(['cache', 'prune', '--json'], { env }),
     );
     expect(again.removed.map((e) => e.name.replace(/^repo-[0-9a-f]+\//, '<repo>/'))).toEqual([
       '<repo>/v1.9.3',
@@ -117,12 +117,12 @@ describe('vc-coredns cache', () => {
     const old = new Date(Date.now() - 40 * 86_400_000);
     await utimes(join(cache, 'go', '1.19.8'), old, old);
     await utimes(join(cache, 'logs', 'v1.9.3-linux-amd64.log'), old, old);
-    const r = await vc(['cache', 'prune', '--older-than', '30', '--json'], { env });
+    const r = await runCli(['cache', 'prune', '--older-than', '30', '--json'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
     const out = json<{ removed: { name: string }[]; kept: { reason: string }[] }>(r);
     expect(out.removed.map((e) => e.name)).toEqual(['1.19.8', 'v1.9.3-linux-amd64.log']);
     expect(new Set(out.kept.map((k) => k.reason))).toEqual(new Set(['used within 30 days']));
-    const bad = await vc(['cache', 'prune', '--older-than', 'soon', '--json'], { env });
+    const bad = await runCli(['cache', 'prune', '--older-than', 'soon', '--json'], { env });
     expect(bad.exitCode).toBe(2);
     expect(json<{ error: { code: string } }>(bad).error.code).toBe('BAD_FLAG');
   });

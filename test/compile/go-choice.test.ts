@@ -16,6 +16,7 @@ import {
 import { findInstalledGos } from '../../src/compile/go-installed.js';
 import { firstProxyUrl, listArchives, listToolchainVersions } from '../../src/compile/go-listings.js';
 import { compareGoVersions } from '../../src/compile/go-version.js';
+import { inUse } from '../../src/util/lock.js';
 import { rejection } from '../support/errors.js';
 import {
   type GoDownloadServer,
@@ -284,7 +285,13 @@ describe('official archives from a download site', () => {
       source: 'download',
     });
     expect(await goVersionOf(used.path)).toBe(`go${v121}`);
-    expect(await readdir(join(opts.cacheDir, 'go'))).toEqual([v121]);
+    // The GOROOT, and this run's in-use mark on it (cache prune leaves it alone while the run lives).
+    const entries = (await readdir(join(opts.cacheDir, 'go'))).sort();
+    expect(entries).toEqual([
+      v121,
+      expect.stringMatching(new RegExp(`^${v121.replaceAll('.', '\\.')}\\.use-[0-9a-f]+\\.lock$`)),
+    ]);
+    expect(await inUse(join(opts.cacheDir, 'go', v121))).toBe(true);
     expect(server.requests.slice(before).filter((r) => r.endsWith('.tar.gz'))).toEqual([
       `/go${v121}.linux-amd64.tar.gz`,
     ]);

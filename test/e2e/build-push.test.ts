@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BuildSummary as Summary } from '../../src/pipeline.js';
+import type { BuildSummary as Summary } from '../../src/pipeline/build.js';
 import { buildEnv, type CliResult, json, vc } from '../support/cli.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
 import { skopeo, startRegistry, type TestRegistry } from '../support/registry.js';

@@ -25,6 +25,30 @@ export async function vc(
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
+/**
+ * The CLI in this process, from src (no build needed): run() with an Io that records what it prints.
+ * For commands that neither change the working directory's meaning nor need a separate process.
+ */
+export async function runCli(
+  args: string[],
+  opts: { env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const { run } = await import('../../src/cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const exitCode = await run(args, {
+    out: (t) => {
+      stdout += t;
+    },
+    err: (t) => {
+      stderr += t;
+    },
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    isTTY: false,
+  });
+  return { exitCode, stdout, stderr };
+}
+
 /** The one JSON document a --json run prints on stdout. */
 export function json<T = Record<string, unknown>>(r: CliResult): T {
   return JSON.parse(r.stdout) as T;

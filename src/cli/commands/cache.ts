@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { badInput } from '../../errors.js';
+import type { CacheEntry } from '../../pipeline/cache.js';
 import { defaultCacheDir } from '../../source/cache.js';
-import type { CacheEntry } from '../../source/cache-entries.js';
 import { printJson } from '../io.js';
 import type { CommandEnv } from './shared.js';
 
@@ -47,7 +47,7 @@ const asJson = (e: CacheEntry) => ({
 const total = (entries: CacheEntry[]) => entries.reduce((n, e) => n + e.bytes, 0);
 
 export async function runCacheList(opts: CacheOptions, env: CommandEnv): Promise<number> {
-  const { listCache } = await import('../../source/cache-entries.js');
+  const { listCache } = await import('../../pipeline/cache.js');
   const dir = defaultCacheDir(env.io.env);
   const entries = await listCache(dir);
   if (opts.json) {
@@ -71,7 +71,7 @@ export async function runCachePrune(opts: PruneOptions, env: CommandEnv): Promis
       );
     }
   }
-  const { pruneCache } = await import('../../source/cache-entries.js');
+  const { pruneCache } = await import('../../pipeline/cache.js');
   const dir = defaultCacheDir(env.io.env);
   const r = await pruneCache(dir, {
     ...(olderThanDays === undefined ? {} : { olderThanDays }),

@@ -17,8 +17,13 @@ interface MatrixOptions {
 export async function runMatrix(opts: MatrixOptions, env: CommandEnv): Promise<number> {
   const [
     { releaseGo, resolveReleases },
-    { formatPlatform, loadKubernetesMap, parsePlatforms, setupGoVersion },
-  ] = await Promise.all([import('../../pipeline.js'), import('../../versions/index.js')]);
+    { formatPlatform, parsePlatforms, setupGoVersion },
+    { loadKubernetesMap },
+  ] = await Promise.all([
+    import('../../pipeline/resolve.js'),
+    import('../../versions/index.js'),
+    import('../load-kubernetes-map.js'),
+  ]);
   const format = parseChoice('--format', opts.format, ['github', 'json'] as const);
   const url = resolveRepoUrl(opts.repo, env.io.env);
   const table = opts.kubernetesMap ? await loadKubernetesMap(opts.kubernetesMap) : undefined;

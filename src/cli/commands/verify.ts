@@ -1,76 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { badInput, VcError } from '../../errors.js';
-import type { VerifyInput, VerifyResult } from '../../image/verify.js';
+import type { VerifyResult } from '../../image/verify.js';
 import { printJson } from '../io.js';
 import type { CommandEnv } from './shared.js';
 
 interface VerifyOptions {
   json?: boolean;
   insecure?: boolean;
-}
-
-/** `oci:DIR:TAG` reads an OCI layout; anything else is a registry reference. */
-async function fetchFromLayout(spec: string): Promise<VerifyInput> {
-  const { blobPath, readOciLayoutTag } = await import('../../publish/oci-layout.js');
-  const rest = spec.slice('oci:'.length);
-  const colon = rest.lastIndexOf(':');
-  if (colon <= 0)
-    throw badInput(`${spec} names no tag`, 'BAD_REF', 'write oci:DIR:TAG, e.g. oci:./dist/oci:v1.9.3');
-  const dir = rest.slice(0, colon);
-  const tag = rest.slice(colon + 1);
-  const found = await readOciLayoutTag(dir, tag);
-  if (!found) throw new VcError(`the OCI layout ${dir} has no tag ${tag}`, { code: 'NOT_FOUND' });
-  return {
-    ref: spec,
-    digest: found.digest,
-    isIndex: found.index !== null,
-    images: await Promise.all(
-      found.images.map(async (img) => ({
-        platform: img.platform,
-        manifestDigest: img.manifestDescriptor.digest,
-        config: img.config,
-        layers: await Promise.all(
-          img.manifest.layers.map(async (l) => new Uint8Array(await readFile(blobPath(dir, l.digest)))),
-        ),
-      })),
-    ),
-  };
-}
-
-async function fetchFromRegistry(spec: string, opts: VerifyOptions, env: CommandEnv): Promise<VerifyInput> {
-  const [{ RegistryClient }, { dockerCredentials }, { parseRef, formatRef }, { readRemoteImage }] =
-    await Promise.all([
-      import('../../registry/client.js'),
-      import('../../registry/credentials.js'),
-      import('../../registry/ref.js'),
-      import('../../registry/remote-image.js'),
-    ]);
-  const ref = parseRef(spec);
-  const client = new RegistryClient({
-    credentials: dockerCredentials({ env: env.io.env, envRegistries: [ref.registry] }),
-    insecure: Boolean(opts.insecure),
-  });
-  const reference = ref.digest ?? ref.tag ?? 'latest';
-  const image = await readRemoteImage(client, ref, reference, env.signal);
-  if (!image)
-    throw new VcError(`${formatRef(ref)} does not exist`, { code: 'NOT_FOUND', hint: 'check the tag' });
-  const name = `${ref.registry}/${ref.repository}`;
-  return {
-    ref: `${name}:${ref.tag ?? reference}@${image.digest}`,
-    digest: image.digest,
-    isIndex: image.index !== null,
-    images: await Promise.all(
-      image.images.map(async (img) => ({
-        platform: img.platform,
-        manifestDigest: img.manifestDigest,
-        config: img.config,
-        layers: await Promise.all(
-          img.manifest.layers.map((l) => image.repository.getBlob(l.digest, env.signal, l.size)),
-        ),
-      })),
-    ),
-  };
 }
 
 function printTable(r: VerifyResult, env: CommandEnv): void {
@@ -99,11 +34,22 @@ function printTable(r: VerifyResult, env: CommandEnv): void {
 }
 
 export async function runVerify(spec: string, opts: VerifyOptions, env: CommandEnv): Promise<number> {
-  const { verifyImage } = await import('../../image/verify.js');
-  const input = spec.startsWith('oci:')
-    ? await fetchFromLayout(spec)
-    : await fetchFromRegistry(spec, opts, env);
-  const result = verifyImage(input);
+  const [{ verify }, { RegistryClient }, { dockerCredentials }, { parseImageSource }] = await Promise.all([
+    import('../../pipeline/verify.js'),
+    import('../../registry/client.js'),
+    import('../../registry/credentials.js'),
+    import('../../pipeline/image-source.js'),
+  ]);
+  const source = parseImageSource(spec);
+  const registry = () =>
+    new RegistryClient({
+      credentials: dockerCredentials({
+        env: env.io.env,
+        envRegistries: source.kind === 'registry' ? [source.ref.registry] : [],
+      }),
+      insecure: Boolean(opts.insecure),
+    });
+  const result = await verify(spec, { registry }, { signal: env.signal });
   if (opts.json) printJson(env.io, result);
   else printTable(result, env);
   for (const p of result.problems) env.io.err(`problem: ${p}\n`);
@@ -118,7 +64,7 @@ export function registerVerify(program: Command, env: CommandEnv): void {
   program
     .command('verify')
     .description('check that an image is a vc-coredns build: platforms, labels, and the patch in each binary')
-    .argument('<ref>', 'registry/repo:tag, registry/repo@sha256:..., or oci:DIR:TAG')
+    .argument('<ref>', 'registry/repo:tag, registry/repo@sha256:..., oci:DIR:TAG or docker-archive:FILE')
     .option('--insecure', 'plain http to a registry that is not on loopback')
     .option('--json', 'print one JSON document on stdout')
     .addHelpText(

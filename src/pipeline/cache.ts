@@ -1,12 +1,18 @@
-// What the cache holds (cache.ts has the layout), and its pruning: checkouts, downloaded Gos, the Go
+// `vc-coredns cache`: what the cache holds (source/cache.ts has the layout), and its pruning: checkouts, downloaded Gos, the Go
 // facts of tags, build logs and leftovers of interrupted runs. Pruning removes only what no run is using:
 // a checkout or a Go is taken under its lock without waiting (a run holding it: left alone), and a Go
 // some run is building with carries a live in-use mark.
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { goCacheDir } from '../compile/index.js';
 import { isVcError } from '../errors.js';
-import { checkoutsDir, goCacheDir, goMinimumFile, logsDir } from './cache.js';
-import { acquireLock, inUse } from './lock.js';
+import { checkoutsDir, goMinimumFile } from '../source/index.js';
+import { acquireLock, inUse } from '../util/lock.js';
+
+/** `<cache>/logs`: one build log per version and platform. */
+export function logsDir(cacheDir: string): string {
+  return join(cacheDir, 'logs');
+}
 
 export type CacheKind = 'checkout' | 'go' | 'go-facts' | 'log' | 'leftover';
 
@@ -123,9 +129,9 @@ async function removeUnlessUsed(e: CacheEntry, cacheDir: string): Promise<string
   }
   let lock: Awaited<ReturnType<typeof acquireLock>>;
   try {
-    lock = await acquireLock(guarded, { what: e.name, waitMs: 0 });
+    lock = await acquireLock(guarded, { what: e.name, waitMs: 0, code: 'IN_USE' });
   } catch (err) {
-    if (isVcError(err) && err.code === 'CACHE_LOCKED') return 'in use (locked by a run)';
+    if (isVcError(err) && err.code === 'IN_USE') return 'in use (locked by a run)';
     throw err;
   }
   try {

@@ -1,4 +1,4 @@
-// The one file read of versions/: `--kubernetes-map FILE`. Parsing stays pure in kubernetes.ts.
+// `--kubernetes-map FILE`: the file read, here at the edge; parsing stays pure in versions/kubernetes.ts.
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { VcError } from '../errors.js';
 import {
@@ -6,7 +6,7 @@ import {
   type KubernetesTable,
   mergeKubernetesTables,
   parseKubernetesMap,
-} from './kubernetes.js';
+} from '../versions/kubernetes.js';
 
 export type ReadText = (path: string) => Promise<string>;
 

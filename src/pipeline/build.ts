@@ -1,0 +1,394 @@
+// `build`: resolve -> plan (pure; every bad-input error) -> preflight (effectful checks) -> per version:
+// skip-if-current, or checkout -> patch -> compile -> assemble -> publish. A failure stops only its
+// version. `build --dry-run` stops after preflight and says what would happen.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
+import type Dockerode from 'dockerode';
+import { compileBinaries, type GoChoice, type GoUsed } from '../compile/index.js';
+import { isVcError, redact } from '../errors.js';
+import { assembleImage, type BaseImage, buildKey, imageLabels } from '../image/index.js';
+import { type PatchDeps, patchId } from '../patch/index.js';
+import { outputLocation } from '../publish/outputs.js';
+import { fanOutSink, sinkFor } from '../publish/sinks.js';
+import type { RegistryClient } from '../registry/client.js';
+import { commitTime, copySource, type SourceCopy, withCheckout } from '../source/index.js';
+import type { Release, Sink } from '../types.js';
+import { formatPlatform, hostPlatform } from '../versions/index.js';
+import type { Context } from './context.js';
+import { loadBase, loadBinaries } from './load.js';
+import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type VersionPlan } from './plan.js';
+import { goChoices, type Preflight, runPreflight } from './preflight.js';
+import { patchTree } from './prepare.js';
+import { NO_COMMIT, resolveReleases, sourceRelease } from './resolve.js';
+
+export interface BuildEntry {
+  version: string;
+  commit: string;
+  platforms: string[];
+  digest: string | null;
+  refs: string[];
+  skipped: boolean;
+  /** the Go that built it (for a skipped build: the Go it would take; path null when not at hand) */
+  go: { version: string; path: string | null; source: GoUsed['source'] };
+}
+
+export interface BuildSummary {
+  builds: BuildEntry[];
+  failed: { version: string; error: string }[];
+}
+
+/** The effects of a build, made on first use (a run without --push needs no registry client). */
+export interface BuildEffects {
+  registry: () => RegistryClient;
+  docker: () => Dockerode;
+  patchDeps?: PatchDeps;
+}
+
+/** A build resolved, planned and checked: what build() applies and dryRun() prints. */
+interface Started {
+  plan: BuildPlan;
+  preflight: Preflight;
+  /** the copy of `--source DIR`, or null */
+  source: SourceCopy | null;
+}
+
+async function start(
+  req: BuildRequest,
+  effects: BuildEffects,
+  ctx: Context,
+  dryRun: boolean,
+): Promise<Started> {
+  const releases =
+    req.source === undefined
+      ? await resolveReleases(req.repoUrl, req.selection, ctx)
+      : [sourceRelease(req.selection.spec)];
+  const host = { platform: hostPlatform(process.arch) };
+  let plan = planBuild(releases, req, host);
+  const preflight = await runPreflight(plan, { ctx, effects, dryRun });
+  let source: SourceCopy | null = null;
+  if (req.source !== undefined) {
+    const release = releases[0] as Release;
+    ctx.reporter.stage(release.version, 'checkout', `copying ${req.source}`);
+    source = await copySource(resolvePath(ctx.cwd, req.source), {
+      signal: ctx.signal,
+      env: ctx.env,
+      log: (l) => ctx.reporter.info(l),
+    });
+    plan = planBuild([{ ...release, commit: source.commit ?? NO_COMMIT }], req, host);
+  }
+  return { plan, preflight, source };
+}
+
+/** Builds the images (or binaries) of every selected version, one after another; a failure stops only its version. */
+export async function build(req: BuildRequest, effects: BuildEffects, ctx: Context): Promise<BuildSummary> {
+  const started = await start(req, effects, ctx, false);
+  try {
+    ctx.onResolved?.(started.plan.versions.map((v) => v.release.version));
+    const summary: BuildSummary = { builds: [], failed: [] };
+    for (const v of started.plan.versions) {
+      try {
+        summary.builds.push(await buildVersion(v, started, effects, ctx));
+      } catch (e) {
+        if (ctx.signal.aborted) throw e;
+        if (isVcError(e) && e.exitCode === 2) throw e;
+        const message = redact(e instanceof Error ? e.message : String(e));
+        const hint = isVcError(e) && e.hint ? `\n${redact(e.hint)}` : '';
+        ctx.reporter.finish(v.release.version, 'failed', message);
+        summary.failed.push({ version: v.release.version, error: `${message}${hint}` });
+      }
+    }
+    return summary;
+  } finally {
+    await started.source?.dispose();
+  }
+}
+
+// ------------------------------------------------------------------------------------- one version
+
+interface Target {
+  plan: TargetPlan;
+  sink: Sink;
+}
+
+/** The sinks of a version's image outputs (binaries: is none). */
+function targetsOf(v: VersionPlan, effects: BuildEffects): Target[] {
+  return v.targets.flatMap((t) => {
+    const sink = sinkFor(t.output, { ...effects, platform: t.platform });
+    return sink ? [{ plan: t, sink }] : [];
+  });
+}
+
+/** The Go chosen for a version by the preflight (its exact version, no download yet); throws when it cannot be had. */
+function goFor(v: VersionPlan, started: Started): GoChoice {
+  const choice = started.preflight.get(goChoices).choices.get(v.release.version);
+  if (choice === undefined) throw new Error(`preflight chose no Go for ${v.release.version}`);
+  if (choice instanceof Error) throw choice;
+  return choice;
+}
+
+/** The Go of a choice as build --json reports it before it is obtained. */
+function chosenGo(choice: GoChoice): BuildEntry['go'] {
+  return {
+    version: choice.version,
+    path: choice.means.kind === 'installed' ? choice.means.go.path : null,
+    source: choice.source,
+  };
+}
+
+/** The build key of a version: computed once, before anything is cloned (DESIGN.md "Config labels"). */
+function keyOf(v: VersionPlan, started: Started, base: BaseImage | null, goVersion: string): string {
+  return buildKey({
+    commit: v.release.commit,
+    sourceTreeHash: started.source?.treeHash,
+    patch: patchId(started.plan.request.key),
+    platforms: v.platforms,
+    baseDigest: base?.digest ?? 'none',
+    goVersion: `go${goVersion}`,
+    buildEnv: started.plan.request.buildEnv,
+  });
+}
+
+function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped' | 'go'>): BuildEntry {
+  return {
+    version: v.release.version,
+    commit: v.release.commit,
+    platforms: v.platforms.map(formatPlatform),
+    digest: fields.digest,
+    refs: [...new Set(fields.refs)],
+    skipped: fields.skipped,
+    go: fields.go,
+  };
+}
+
+/**
+ * The version's entry when every target already holds an image with this build key (no clone, no
+ * compile): its other tags (--also-tag) are pointed at that image. null when it must be built; what
+ * made a target unusable (a damaged or lost blob) is said first.
+ */
+async function skipIfCurrent(
+  v: VersionPlan,
+  fan: Sink,
+  key: string,
+  go: BuildEntry['go'],
+  ctx: Context,
+): Promise<BuildEntry | null> {
+  if (!fan.current || !fan.addTag) return null;
+  const { version } = v.release;
+  ctx.reporter.stage(version, 'skip-check');
+  const current = await fan.current(v.tag, ctx.signal);
+  for (const p of current.problems) ctx.reporter.warn(`${version}: ${p}; building it again`);
+  const held = current.held;
+  if (held === null || held.buildKey !== key) return null;
+  const refs = [...held.refs];
+  for (const tag of v.tags.slice(1)) refs.push(...(await fan.addTag(held, tag, ctx.signal)).refs);
+  ctx.reporter.finish(version, 'skipped', 'the target already has this build');
+  return entry(v, { digest: held.descriptor.digest, refs, skipped: true, go });
+}
+
+/** SOURCE_DATE_EPOCH for a --source tree that is not a git repository: the environment's, else 0. */
+function sourceEpochFromEnv(env: NodeJS.ProcessEnv): number {
+  const n = Number(env.SOURCE_DATE_EPOCH);
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+}
+
+/** The checkout to patch and build in: the cached one (locked meanwhile), or the copy of --source. */
+async function withWorkTree<T>(
+  release: Release,
+  started: Started,
+  ctx: Context,
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
+  if (started.source) return fn(started.source.dir);
+  const url = started.plan.request.repoUrl;
+  ctx.reporter.stage(release.version, 'checkout', `from ${redact(url)}`);
+  return withCheckout(
+    release,
+    url,
+    { cacheDir: ctx.cacheDir, signal: ctx.signal, env: ctx.env, log: (l) => ctx.reporter.info(l) },
+    (checkout) => fn(checkout.dir),
+  );
+}
+
+async function buildVersion(
+  v: VersionPlan,
+  started: Started,
+  effects: BuildEffects,
+  ctx: Context,
+): Promise<BuildEntry> {
+  const { reporter, signal, env } = ctx;
+  const req = started.plan.request;
+  const { release, platforms } = v;
+  const { version, era } = release;
+  const choice = goFor(v, started);
+  const targets = targetsOf(v, effects);
+  const base = v.image
+    ? await loadBase(req.base, platforms, effects.registry, { signal, log: (l) => reporter.info(l) })
+    : null;
+  let key = keyOf(v, started, base, choice.version);
+
+  // Skip if every target already carries this build key (only targets that can say so: oci, registry).
+  if (!req.force && v.binariesDir === null) {
+    const fan = fanOutSink(targets.map((t) => t.sink));
+    const skipped = await skipIfCurrent(v, fan, key, chosenGo(choice), ctx);
+    if (skipped) return skipped;
+  }
+
+  // Had before cloning (a download, the toolchain switch): a Go that cannot be had fails (or, with
+  // --go-fallback installed, falls back) at no cost.
+  const go = await started.preflight.get(goChoices).chooser.obtain(choice);
+  if (go.warning && go.warning !== choice.warning) reporter.warn(`${version}: ${go.warning}`);
+  if (go.version !== choice.version) {
+    reporter.info(`${version}: Go ${go.version} at ${go.path} (--go-fallback installed)`);
+    key = keyOf(v, started, base, go.version);
+  }
+
+  const tmp = v.binariesDir === null ? await mkdtemp(join(tmpdir(), 'vc-coredns-bin-')) : null;
+  const outDir = v.binariesDir ?? (tmp as string);
+  try {
+    const built = await withWorkTree(release, started, ctx, async (dir) => {
+      await patchTree(version, dir, req.key, effects.patchDeps, reporter);
+      const sourceDateEpoch = started.source
+        ? (started.source.commitTime ?? sourceEpochFromEnv(env))
+        : await commitTime(dir, { signal, env });
+      reporter.stage(version, 'build', platforms.map(formatPlatform).join(', '));
+      const binaries = await compileBinaries(
+        {
+          checkout: { dir, release, owned: true },
+          platforms,
+          jobs: req.jobs,
+          outDir,
+          go: { path: go.path, version: go.version },
+          buildEnv: req.buildEnv,
+          releaseMakefile: req.releaseMakefile,
+          logDir: join(ctx.cacheDir, 'logs'),
+          sourceDateEpoch,
+          gitCommit: release.commit,
+          env,
+          onProgress: (e) => reporter.platform(version, formatPlatform(e.platform), e.stage),
+          onWarning: (m) => reporter.warn(`${version}: ${m}`),
+        },
+        undefined,
+        signal,
+      );
+      return { binaries, sourceDateEpoch };
+    });
+
+    const refs: string[] = v.binariesDir === null ? [] : built.binaries.map((b) => b.path);
+    let digest: string | null = null;
+    if (base) {
+      reporter.stage(version, 'assemble');
+      const index = assembleImage({
+        binaries: await loadBinaries(built.binaries),
+        base,
+        era,
+        labels: imageLabels({
+          release,
+          annotationKey: req.key,
+          repoUrl: req.source ? `file://${resolvePath(ctx.cwd, req.source)}` : req.repoUrl,
+          goVersion: `go${go.version}`,
+          patch: patchId(req.key),
+          buildKey: key,
+          sourceDateEpoch: built.sourceDateEpoch,
+        }),
+        sourceDateEpoch: built.sourceDateEpoch,
+      });
+      digest = index.digest;
+      for (const t of targets) {
+        reporter.stage(version, 'publish', t.plan.name);
+        for (const tag of t.plan.tags) refs.push(...(await t.sink.write(index, tag, signal)).refs);
+      }
+    }
+    reporter.finish(version, 'built', digest ?? outDir);
+    return entry(v, {
+      digest,
+      refs,
+      skipped: false,
+      go: { version: go.version, path: go.path, source: go.source },
+    });
+  } finally {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------------------------------ dry run
+
+export interface DryRunTarget {
+  /** oci, registry, docker-archive, binaries, daemon */
+  output: string;
+  /** where: the layout or binaries folder, the archive file, the repository */
+  ref: string;
+  tags: string[];
+  /** whether it holds this build already: null when that cannot be told without the network */
+  current: boolean | null;
+}
+
+export interface DryRunVersion {
+  version: string;
+  commit: string;
+  platforms: string[];
+  /** the Go it would build with (path null when it is not at hand yet); null when it cannot be had */
+  go: BuildEntry['go'] | null;
+  targets: DryRunTarget[];
+}
+
+export interface DryRun {
+  plan: DryRunVersion[];
+}
+
+/** Whether a target holds this version's build: asked only where no network is needed (an OCI layout). */
+async function currentWithoutNetwork(
+  v: VersionPlan,
+  target: Target | undefined,
+  key: string | null,
+  ctx: Context,
+): Promise<boolean | null> {
+  if (!target?.sink.current || target.plan.output.kind !== 'oci') {
+    return target?.sink.current ? null : false;
+  }
+  if (key === null) return null;
+  const current = await target.sink.current(v.tag, ctx.signal);
+  return current.held?.buildKey === key;
+}
+
+/** `build --dry-run`: the plan (versions, platforms, targets, tags) and what is current, nothing built. */
+export async function dryRun(req: BuildRequest, effects: BuildEffects, ctx: Context): Promise<DryRun> {
+  const started = await start(req, effects, ctx, true);
+  try {
+    const plan: DryRunVersion[] = [];
+    for (const v of started.plan.versions) {
+      const targets = targetsOf(v, effects);
+      // The build key needs the base's digest: known here for the built-in base only.
+      const base =
+        v.image && req.base === undefined ? await loadBase(undefined, v.platforms, effects.registry) : null;
+      const choice = started.preflight.get(goChoices).choices.get(v.release.version);
+      const go = choice === undefined || choice instanceof Error ? null : choice;
+      if (choice instanceof Error) ctx.reporter.warn(`${v.release.version}: ${choice.message}`);
+      const key = base && !req.force && go ? keyOf(v, started, base, go.version) : null;
+      plan.push({
+        version: v.release.version,
+        commit: v.release.commit,
+        platforms: v.platforms.map(formatPlatform),
+        go: go ? chosenGo(go) : null,
+        targets: await Promise.all(
+          v.targets.map(async (t) => ({
+            output: t.output.kind,
+            ref: outputLocation(t.output),
+            tags: t.output.kind === 'binaries' ? [] : t.tags,
+            current: req.force
+              ? false
+              : await currentWithoutNetwork(
+                  v,
+                  targets.find((x) => x.plan === t),
+                  key,
+                  ctx,
+                ),
+          })),
+        ),
+      });
+    }
+    return { plan };
+  } finally {
+    await started.source?.dispose();
+  }
+}
