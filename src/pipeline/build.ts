@@ -7,7 +7,7 @@ import { dirname, join, resolve as resolvePath } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { ArtifactKind } from '../attest/artifact.js';
 import { type AttestedIndex, attestedIndex, type PlatformBuild } from '../attest/compose.js';
-import { compileBinaries, dryRunMake, type GoInfo } from '../compile/index.js';
+import { compileBinaries, dryRunMake, type GoChoice, type GoUsed } from '../compile/index.js';
 import { isVcError, redact } from '../errors.js';
 import { assembleImage, type BaseImage, buildKey, imageLabels, publicSourceUrl } from '../image/index.js';
 import { imageFile } from '../image/read-image.js';
@@ -24,7 +24,7 @@ import type { Context } from './context.js';
 import { readImageSource } from './image-source.js';
 import { loadBase, loadBinaries } from './load.js';
 import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type VersionPlan } from './plan.js';
-import { buildTools, type Preflight, runPreflight } from './preflight.js';
+import { goChoices, type Preflight, runPreflight } from './preflight.js';
 import { patchTree } from './prepare.js';
 import { NO_COMMIT, resolveReleases, sourceRelease } from './resolve.js';
 
@@ -35,6 +35,8 @@ export interface BuildEntry {
   digest: string | null;
   refs: string[];
   skipped: boolean;
+  /** the Go that built it (for a skipped build: the Go it would take; path null when not at hand) */
+  go: { version: string; path: string | null; source: GoUsed['source'] };
 }
 
 export interface BuildSummary {
@@ -123,24 +125,37 @@ function targetsOf(v: VersionPlan, effects: BuildEffects): Target[] {
   });
 }
 
-/** The Go that builds a version (the preflight found it). */
-function goFor(_v: VersionPlan, started: Started): GoInfo {
-  return started.preflight.get(buildTools).go;
+/** The Go chosen for a version by the preflight (its exact version, no download yet); throws when it cannot be had. */
+function goFor(v: VersionPlan, started: Started): GoChoice {
+  const choice = started.preflight.get(goChoices).choices.get(v.release.version);
+  if (choice === undefined) throw new Error(`preflight chose no Go for ${v.release.version}`);
+  if (choice instanceof Error) throw choice;
+  return choice;
+}
+
+/** The Go of a choice as build --json reports it before it is obtained. */
+function chosenGo(choice: GoChoice): BuildEntry['go'] {
+  return {
+    version: choice.version,
+    path: choice.means.kind === 'installed' ? choice.means.go.path : null,
+    source: choice.source,
+  };
 }
 
 /** The build key of a version: computed once, before anything is cloned (DESIGN.md "Config labels"). */
-function keyOf(v: VersionPlan, started: Started, base: BaseImage | null): string {
+function keyOf(v: VersionPlan, started: Started, base: BaseImage | null, goVersion: string): string {
   return buildKey({
     commit: v.release.commit,
     sourceTreeHash: started.source?.treeHash,
     patch: patchId(started.plan.request.key),
     platforms: v.platforms,
     baseDigest: base?.digest ?? 'none',
-    goVersion: `go${goFor(v, started).version}`,
+    goVersion: `go${goVersion}`,
+    buildEnv: started.plan.request.buildEnv,
   });
 }
 
-function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped'>): BuildEntry {
+function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped' | 'go'>): BuildEntry {
   return {
     version: v.release.version,
     commit: v.release.commit,
@@ -148,6 +163,7 @@ function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'ski
     digest: fields.digest,
     refs: [...new Set(fields.refs)],
     skipped: fields.skipped,
+    go: fields.go,
   };
 }
 
@@ -160,6 +176,7 @@ async function skipIfCurrent(
   v: VersionPlan,
   fan: Sink,
   key: string,
+  go: BuildEntry['go'],
   ctx: Context,
 ): Promise<BuildEntry | null> {
   if (!fan.current || !fan.addTag) return null;
@@ -171,7 +188,7 @@ async function skipIfCurrent(
   if (held === null || held.buildKey !== key) return null;
   const refs = [...held.refs];
   for (const tag of v.tags.slice(1)) refs.push(...(await fan.addTag(held, tag, ctx.signal)).refs);
-  return entry(v, { digest: held.descriptor.digest, refs, skipped: true });
+  return entry(v, { digest: held.descriptor.digest, refs, skipped: true, go });
 }
 
 /** SOURCE_DATE_EPOCH for a --source tree that is not a git repository: the environment's, else 0. */
@@ -208,31 +225,33 @@ async function buildVersion(
   const req = started.plan.request;
   const { release, platforms } = v;
   const { version, era } = release;
-  const go = goFor(v, started);
+  const choice = goFor(v, started);
   const targets = targetsOf(v, effects);
   const base = v.image
     ? await loadBase(req.base, platforms, effects.registry, { signal, log: (l) => reporter.info(l) })
     : null;
-  const key = keyOf(v, started, base);
+  let key = keyOf(v, started, base, choice.version);
 
   const attesting = req.attest !== undefined && (req.attest.sbom || req.attest.provenance);
-  const attestBase = {
+  const attestBase = (goVersion: string, goSource: string, buildKeyValue: string) => ({
     opts: req.attest ?? { sbom: false, provenance: false, toolVersion: '' },
     env,
     release: { version, commit: release.commit },
     sourceUrl: publicSourceUrl(req.source ? `file://${resolvePath(ctx.cwd, req.source)}` : req.repoUrl),
     sourceTreeHash: started.source?.treeHash,
     tag: v.tag,
-    goVersion: `go${go.version}`,
-    goSource: req.goPath ? 'installed (--go)' : 'installed (PATH)',
-    buildKey: key,
-    startedOn: new Date(),
-  };
+    goVersion: `go${goVersion}`,
+    goSource,
+    buildKey: buildKeyValue,
+    startedOn,
+  });
+  const startedOn = new Date();
 
   // Skip if every target already carries this build key (only targets that can say so: oci, registry)
   // and the SBOM and provenance asked for; when only those are missing, they are added without compiling.
   if (!req.force && v.binariesDir === null) {
-    const skipped = await skipIfCurrent(v, fanOutSink(targets.map((t) => t.sink)), key, ctx);
+    const fan = fanOutSink(targets.map((t) => t.sink));
+    const skipped = await skipIfCurrent(v, fan, key, chosenGo(choice), ctx);
     if (skipped?.digest) {
       const wanted = req.attest ? wantedKinds(req.attest) : [];
       const digest = skipped.digest;
@@ -242,7 +261,20 @@ async function buildVersion(
         ),
       );
       const adding = missing.some((m) => m.length > 0);
-      if (adding) await attachToCurrent(v, started, targets, missing, base, attestBase, effects, ctx);
+      if (adding) {
+        const go = await started.preflight.get(goChoices).chooser.obtain(choice);
+        await attachToCurrent(
+          v,
+          started,
+          targets,
+          missing,
+          base,
+          go,
+          attestBase(go.version, go.source, key),
+          effects,
+          ctx,
+        );
+      }
       reporter.finish(
         version,
         'skipped',
@@ -252,6 +284,15 @@ async function buildVersion(
       );
       return skipped;
     }
+  }
+
+  // Had before cloning (a download, the toolchain switch): a Go that cannot be had fails (or, with
+  // --go-fallback installed, falls back) at no cost.
+  const go = await started.preflight.get(goChoices).chooser.obtain(choice);
+  if (go.warning && go.warning !== choice.warning) reporter.warn(`${version}: ${go.warning}`);
+  if (go.version !== choice.version) {
+    reporter.info(`${version}: Go ${go.version} at ${go.path} (--go-fallback installed)`);
+    key = keyOf(v, started, base, go.version);
   }
 
   const tmp = v.binariesDir === null ? await mkdtemp(join(tmpdir(), 'vc-coredns-bin-')) : null;
@@ -269,8 +310,8 @@ async function buildVersion(
           platforms,
           jobs: req.jobs,
           outDir,
-          go,
-          goToolchain: req.goToolchain,
+          go: { path: go.path, version: go.version },
+          buildEnv: req.buildEnv,
           releaseMakefile: req.releaseMakefile,
           logDir: join(ctx.cacheDir, 'logs'),
           sourceDateEpoch,
@@ -294,11 +335,12 @@ async function buildVersion(
       make: built.binaries[i]?.make ?? null,
     }));
     const patch = { id: patchId(req.key), annotationKey: req.key, diff: built.diff };
+    const attestInput = attestBase(go.version, go.source, key);
     // binaries: the SBOM of each bare binary beside it, the provenance of all of them at the top.
     if (v.binariesDir !== null && attesting) {
       reporter.stage(version, 'attest', v.binariesDir);
       const bare = await makeAttestations({
-        ...attestBase,
+        ...attestInput,
         index: null,
         binaries: platformBuilds,
         labels: {},
@@ -317,6 +359,7 @@ async function buildVersion(
         release,
         annotationKey: req.key,
         repoUrl: req.source ? `file://${resolvePath(ctx.cwd, req.source)}` : req.repoUrl,
+        goVersion: `go${go.version}`,
         patch: patchId(req.key),
         buildKey: key,
         sourceDateEpoch: built.sourceDateEpoch,
@@ -331,7 +374,7 @@ async function buildVersion(
       digest = index.digest;
       const attestations = attesting
         ? await makeAttestations({
-            ...attestBase,
+            ...attestInput,
             index: attestedIndex(index),
             binaries: platformBuilds,
             labels,
@@ -355,7 +398,12 @@ async function buildVersion(
       }
     }
     reporter.finish(version, 'built', digest ?? outDir);
-    return entry(v, { digest, refs, skipped: false });
+    return entry(v, {
+      digest,
+      refs,
+      skipped: false,
+      go: { version: go.version, path: go.path, source: go.source },
+    });
   } finally {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }
@@ -385,6 +433,7 @@ async function attachToCurrent(
   targets: Target[],
   missing: ArtifactKind[][],
   base: BaseImage | null,
+  go: GoUsed,
   attestBase: Omit<
     Parameters<typeof makeAttestations>[0],
     'index' | 'binaries' | 'labels' | 'patch' | 'base' | 'sourceDateEpoch'
@@ -404,7 +453,6 @@ async function attachToCurrent(
     descriptor: image.descriptor,
     images: image.images.map((i) => ({ platform: i.platform, manifestDigest: i.descriptor.digest })),
   };
-  const go = goFor(v, started);
   const prepared = await withWorkTree(release, started, ctx, async (dir) => {
     const patch = await patchTree(version, dir, req.key, effects.patchDeps, reporter);
     const sourceDateEpoch = started.source
@@ -414,8 +462,8 @@ async function attachToCurrent(
       {
         checkout: { dir, release, owned: true },
         platforms: index.images.map((i) => i.platform),
-        go,
-        goToolchain: req.goToolchain,
+        go: { path: go.path, version: go.version },
+        buildEnv: req.buildEnv,
         releaseMakefile: req.releaseMakefile,
         logDir: join(ctx.cacheDir, 'logs'),
         sourceDateEpoch,
@@ -468,7 +516,8 @@ export interface DryRunVersion {
   version: string;
   commit: string;
   platforms: string[];
-  go: { version: string; path: string };
+  /** the Go it would build with (path null when it is not at hand yet); null when it cannot be had */
+  go: BuildEntry['go'] | null;
   targets: DryRunTarget[];
 }
 
@@ -501,13 +550,15 @@ export async function dryRun(req: BuildRequest, effects: BuildEffects, ctx: Cont
       // The build key needs the base's digest: known here for the built-in base only.
       const base =
         v.image && req.base === undefined ? await loadBase(undefined, v.platforms, effects.registry) : null;
-      const key = base && !req.force ? keyOf(v, started, base) : null;
-      const go = goFor(v, started);
+      const choice = started.preflight.get(goChoices).choices.get(v.release.version);
+      const go = choice === undefined || choice instanceof Error ? null : choice;
+      if (choice instanceof Error) ctx.reporter.warn(`${v.release.version}: ${choice.message}`);
+      const key = base && !req.force && go ? keyOf(v, started, base, go.version) : null;
       plan.push({
         version: v.release.version,
         commit: v.release.commit,
         platforms: v.platforms.map(formatPlatform),
-        go: { version: go.version, path: go.path },
+        go: go ? chosenGo(go) : null,
         targets: await Promise.all(
           v.targets.map(async (t) => ({
             output: t.output.kind,

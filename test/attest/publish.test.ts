@@ -63,6 +63,7 @@ beforeAll(async () => {
     release,
     annotationKey: 'transparency.tenancy.x-k8s.io/clusterIP',
     repoUrl: 'https://github.com/coredns/coredns',
+    goVersion: 'go1.23',
     patch: patchId('transparency.tenancy.x-k8s.io/clusterIP'),
     buildKey: buildKey({
       commit: release.commit,
