@@ -1,26 +1,22 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { badInput, isVcError, VcError } from '../errors.js';
 import { registerBuild } from './commands/build.js';
+import { registerCache } from './commands/cache.js';
 import { registerGc } from './commands/gc.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerMatrix } from './commands/matrix.js';
 import { registerPatch } from './commands/patch.js';
 import { registerPrepare } from './commands/prepare.js';
+import { registerSbom } from './commands/sbom.js';
 import type { CommandEnv } from './commands/shared.js';
 import { registerVerify } from './commands/verify.js';
 import { registerVersions } from './commands/versions.js';
 import { type Io, printError, printJson, processIo } from './io.js';
 import { strictOptions } from './strict-options.js';
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
+import { packageVersion } from './version.js';
 
 /**
  * commander's message (`error: unknown command 'biuld'\n(Did you mean build?)`) as one error line and
@@ -93,7 +89,8 @@ Examples:
   $ vc-coredns patch ./coredns --diff
   $ vc-coredns matrix --range '>=1.10.0' --format github
   $ vc-coredns verify ghcr.io/acme/coredns:v1.9.3
-  $ vc-coredns manifest --image ghcr.io/acme/coredns:v1.9.3 | kubectl apply -f -`,
+  $ vc-coredns manifest --image ghcr.io/acme/coredns:v1.9.3 | kubectl apply -f -
+  $ vc-coredns cache prune --older-than 30`,
     );
   registerVersions(program, env);
   registerPatch(program, env);
@@ -101,9 +98,15 @@ Examples:
   registerBuild(program, env);
   registerMatrix(program, env);
   registerVerify(program, env);
+  registerSbom(program, env);
   registerManifest(program, env);
   registerGc(program, env);
-  for (const c of program.commands) c.exitOverride().configureOutput(output);
+  registerCache(program, env);
+  const configure = (c: Command): void => {
+    c.exitOverride().configureOutput(output);
+    for (const sub of c.commands) configure(sub);
+  };
+  for (const c of program.commands) configure(c);
   strictOptions(program);
   return program;
 }

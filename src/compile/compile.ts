@@ -4,6 +4,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { goBuildCommandFromLog } from '../attest/go-command.js';
 import { badInput, VcError } from '../errors.js';
 import type { Binary, Checkout, Platform } from '../types.js';
 import { abortError } from '../util/abort.js';
@@ -23,6 +24,7 @@ import {
   type Command,
   type CommandContext,
   formatCommand,
+  formatMakeCommand,
   perArchCommand,
   releaseCommand,
 } from './commands.js';
@@ -47,8 +49,8 @@ export interface CompileRequest {
   jobs: number;
   /** binaries land in outDir/<os>/<arch>[/<variant>]/coredns */
   outDir: string;
+  /** the chosen Go (go-choice.ts): it builds with GOTOOLCHAIN=local, whatever the Makefile exports */
   go: GoInfo;
-  goToolchain: 'local' | 'auto';
   /** build with `make -f Makefile.release build` (also compiles darwin and windows) */
   releaseMakefile: boolean;
   /** one log file per platform (per build with releaseMakefile) */
@@ -57,8 +59,10 @@ export interface CompileRequest {
   sourceDateEpoch: number;
   /** the tag commit; its first 7 hex become GITCOMMIT */
   gitCommit: string;
-  /** the environment the CLI read once; default process.env */
+  /** the environment the CLI read once; default process.env. Only part of it reaches make (environment.ts). */
   env?: Env;
+  /** `--build-env KEY=VALUE` */
+  buildEnv?: Record<string, string>;
   onProgress?: (event: CompileProgress) => void;
   /** e.g. a Go other than `.go-version` names */
   onWarning?: (message: string) => void;
@@ -162,7 +166,6 @@ async function failure(f: Failure, req: CompileRequest, ctx: CommandContext): Pr
   const hints = failureHints(log, {
     version,
     goVersion: req.go.version,
-    goToolchain: req.goToolchain,
     releaseMakefile: req.releaseMakefile,
     env: ctx.env,
   });
@@ -199,32 +202,34 @@ export async function compileBinaries(
   const env = req.env ?? process.env;
   if (signal?.aborted) throw aborted(version, signal);
 
-  const requirement = await checkGoRequirement(dir, req.go, req.goToolchain);
+  const requirement = await checkGoRequirement(dir, req.go);
   if (requirement.warning) req.onWarning?.(requirement.warning);
   if (req.releaseMakefile) await checkReleaseTools(req, env);
   await makeFolder(req.logDir);
 
   // go's work dirs go to a dir of this build, removed at the end: an interrupted go leaves them behind.
-  const goTmp = await makeTempDir(join(env.GOTMPDIR || env.TMPDIR || tmpdir(), 'vc-coredns-go-'));
+  const goTmp = await makeTempDir(join(env.TMPDIR || tmpdir(), 'vc-coredns-go-'));
   const goTmpDir = goTmp.path;
   const ctx: CommandContext = {
     go: req.go,
-    goToolchain: req.goToolchain,
     gitCommit,
     sourceDateEpoch: req.sourceDateEpoch,
     env,
     goTmpDir,
+    ...(req.buildEnv ? { extraEnv: req.buildEnv } : {}),
   };
   const progress = (platform: Platform, stage: CompileStage, seconds?: number) =>
     req.onProgress?.(seconds === undefined ? { platform, stage } : { platform, stage, seconds });
   const built = (p: Platform) =>
     join(dir, req.releaseMakefile ? binaryPath({ os: p.os, arch: p.arch }) : binaryPath(p));
 
+  // How each binary was made (for its SBOM): the make command and the -ldflags its log shows.
+  const made = new Map<string, NonNullable<Binary['make']>>();
   try {
     // A binary from an earlier run must never pass for this one's.
     await Promise.all(platforms.map((p) => rm(built(p), { force: true })));
     if (req.releaseMakefile) {
-      await buildWithReleaseMakefile(req, platforms, ctx, run, signal, built, progress);
+      await buildWithReleaseMakefile(req, platforms, ctx, run, signal, built, progress, made);
     } else {
       const jobs = req.jobs > 0 ? Math.max(1, Math.floor(req.jobs)) : defaultJobs();
       // The first failure (or the caller's abort) stops every process of this build.
@@ -251,13 +256,14 @@ export async function compileBinaries(
             const where = formatPlatform(platform);
             throw await failure({ where, cmd, logFile, header, ...r }, req, ctx);
           }
+          made.set(formatPlatform(platform), await makeInfo(cmd, ctx, logFile, platform));
           progress(platform, 'done', secondsSince(t0));
         },
         signal,
       );
     }
     if (signal?.aborted) throw aborted(version, signal);
-    return await copyOut(req, platforms, built, signal);
+    return await copyOut(req, platforms, built, signal, made);
   } catch (e) {
     await Promise.all(platforms.map((p) => rm(built(p), { force: true })));
     if (signal?.aborted) throw aborted(version, signal);
@@ -275,6 +281,7 @@ async function buildWithReleaseMakefile(
   signal: AbortSignal | undefined,
   built: (p: Platform) => string,
   progress: (platform: Platform, stage: CompileStage, seconds?: number) => void,
+  made: Map<string, NonNullable<Binary['make']>>,
 ): Promise<void> {
   const { version } = req.checkout.release;
   const cmd = releaseCommand(platforms, ctx);
@@ -303,7 +310,18 @@ async function buildWithReleaseMakefile(
     throw await failure({ where, cmd, logFile, header, ...r }, req, ctx);
   }
   const seconds = secondsSince(t0);
+  for (const p of platforms) made.set(formatPlatform(p), await makeInfo(cmd, ctx, logFile, p));
   for (const p of platforms) progress(p, 'done', seconds);
+}
+
+async function makeInfo(
+  cmd: Command,
+  ctx: CommandContext,
+  logFile: string,
+  platform: Platform,
+): Promise<NonNullable<Binary['make']>> {
+  const goBuild = goBuildCommandFromLog(await readLog(logFile), platform);
+  return { command: formatMakeCommand(cmd, ctx), ldflags: goBuild?.ldflags ?? null };
 }
 
 /** Copies each built binary to outDir (temp + rename), hashing the bytes it writes. */
@@ -312,6 +330,7 @@ async function copyOut(
   platforms: Platform[],
   built: (p: Platform) => string,
   signal: AbortSignal | undefined,
+  made: ReadonlyMap<string, NonNullable<Binary['make']>>,
 ): Promise<Binary[]> {
   const written: string[] = [];
   try {
@@ -323,11 +342,51 @@ async function copyOut(
       await makeFolder(join(dest, '..'));
       await writeFileAtomic(dest, bytes, 0o755);
       written.push(dest);
-      out.push({ platform, path: dest, sha256: sha256Hex(bytes) });
+      const make = made.get(formatPlatform(platform));
+      out.push({ platform, path: dest, sha256: sha256Hex(bytes), ...(make ? { make } : {}) });
     }
     return out;
   } catch (e) {
     await Promise.all(written.map((p) => rm(p, { force: true })));
     throw e;
   }
+}
+
+/**
+ * The make command and -ldflags each platform's build uses, from `make -n` (make prints the recipe and
+ * runs nothing): what an SBOM added to an image that is already current records, without compiling.
+ */
+export async function dryRunMake(
+  req: Omit<CompileRequest, 'outDir' | 'jobs' | 'onProgress' | 'onWarning'>,
+  run: Runner = execaRunner,
+  signal?: AbortSignal,
+): Promise<Map<string, NonNullable<Binary['make']>>> {
+  const { version } = req.checkout.release;
+  const { platforms, gitCommit } = validate({ ...req, outDir: '', jobs: 1 });
+  const ctx: CommandContext = {
+    go: req.go,
+    gitCommit,
+    sourceDateEpoch: req.sourceDateEpoch,
+    env: req.env ?? process.env,
+    ...(req.buildEnv ? { extraEnv: req.buildEnv } : {}),
+  };
+  await makeFolder(req.logDir);
+  const made = new Map<string, NonNullable<Binary['make']>>();
+  const cmds = req.releaseMakefile
+    ? platforms.map((p) => ({ p, cmd: releaseCommand(platforms, ctx), what: 'release' as const }))
+    : platforms.map((p) => ({ p, cmd: perArchCommand(p, ctx), what: p }));
+  for (const { p, cmd, what } of cmds) {
+    const logFile = join(req.logDir, logFileName(version, what).replace(/\.log$/, '-dry-run.log'));
+    const header = `# vc-coredns: make -n of CoreDNS ${version} (nothing is built)\n\n`;
+    const r = await run(cmd.file, ['-n', ...cmd.args], {
+      cwd: req.checkout.dir,
+      env: cmd.env,
+      logFile,
+      header,
+      ...(signal ? { signal } : {}),
+    });
+    if (r.aborted && signal) throw aborted(version, signal);
+    made.set(formatPlatform(p), await makeInfo(cmd, ctx, logFile, p));
+  }
+  return made;
 }

@@ -2,23 +2,36 @@
 // skip-if-current, or checkout -> patch -> compile -> assemble -> publish. A failure stops only its
 // version. `build --dry-run` stops after preflight and says what would happen.
 import { tmpdir } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import type Dockerode from 'dockerode';
-import { compileBinaries, type GoInfo } from '../compile/index.js';
+import type { ArtifactKind } from '../attest/artifact.js';
+import { type AttestedIndex, attestedIndex, type PlatformBuild } from '../attest/compose.js';
+import { compileBinaries, dryRunMake, type GoChoice, type GoUsed } from '../compile/index.js';
 import { isVcError, redact } from '../errors.js';
-import { assembleImage, type BaseImage, buildKey, imageLabels, platformImage } from '../image/index.js';
+import {
+  assembleImage,
+  type BaseImage,
+  buildKey,
+  imageLabels,
+  platformImage,
+  publicSourceUrl,
+} from '../image/index.js';
+import { imageFile } from '../image/read-image.js';
 import { type PatchDeps, patchId } from '../patch/index.js';
 import { outputLocation } from '../publish/outputs.js';
 import { fanOutSink, sinkFor } from '../publish/sinks.js';
 import type { RegistryClient } from '../registry/client.js';
+import { repoName } from '../registry/ref.js';
 import { commitTime, copySource, type SourceCopy, withCheckout } from '../source/index.js';
 import type { Release, Sink } from '../types.js';
 import { makeTempDir } from '../util/cleanup.js';
 import { formatPlatform, hostPlatform } from '../versions/index.js';
+import { makeAttestations, missingKinds, wantedKinds, writeFiles } from './attest.js';
 import type { Context } from './context.js';
+import { readImageSource } from './image-source.js';
 import { loadBase, loadBinaries } from './load.js';
 import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type VersionPlan } from './plan.js';
-import { buildTools, type Preflight, runPreflight } from './preflight.js';
+import { goChoices, type Preflight, runPreflight } from './preflight.js';
 import { patchTree } from './prepare.js';
 import { NO_COMMIT, resolveReleases, sourceRelease } from './resolve.js';
 import { claimRun } from './runs.js';
@@ -30,6 +43,8 @@ export interface BuildEntry {
   digest: string | null;
   refs: string[];
   skipped: boolean;
+  /** the Go that built it (for a skipped build: the Go it would take; path null when not at hand) */
+  go: { version: string; path: string | null; source: GoUsed['source'] };
 }
 
 export interface BuildSummary {
@@ -123,24 +138,37 @@ function targetsOf(v: VersionPlan, effects: BuildEffects): Target[] {
   });
 }
 
-/** The Go that builds a version (the preflight found it). */
-function goFor(_v: VersionPlan, started: Started): GoInfo {
-  return started.preflight.get(buildTools).go;
+/** The Go chosen for a version by the preflight (its exact version, no download yet); throws when it cannot be had. */
+function goFor(v: VersionPlan, started: Started): GoChoice {
+  const choice = started.preflight.get(goChoices).choices.get(v.release.version);
+  if (choice === undefined) throw new Error(`preflight chose no Go for ${v.release.version}`);
+  if (choice instanceof Error) throw choice;
+  return choice;
+}
+
+/** The Go of a choice as build --json reports it before it is obtained. */
+function chosenGo(choice: GoChoice): BuildEntry['go'] {
+  return {
+    version: choice.version,
+    path: choice.means.kind === 'installed' ? choice.means.go.path : null,
+    source: choice.source,
+  };
 }
 
 /** The build key of a version: computed once, before anything is cloned (DESIGN.md "Config labels"). */
-function keyOf(v: VersionPlan, started: Started, base: BaseImage | null): string {
+function keyOf(v: VersionPlan, started: Started, base: BaseImage | null, goVersion: string): string {
   return buildKey({
     commit: v.release.commit,
     sourceTreeHash: started.source?.treeHash,
     patch: patchId(started.plan.request.key),
     platforms: v.platforms,
     baseDigest: base?.digest ?? 'none',
-    goVersion: `go${goFor(v, started).version}`,
+    goVersion: `go${goVersion}`,
+    buildEnv: started.plan.request.buildEnv,
   });
 }
 
-function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped'>): BuildEntry {
+function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped' | 'go'>): BuildEntry {
   return {
     version: v.release.version,
     commit: v.release.commit,
@@ -148,6 +176,7 @@ function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'ski
     digest: fields.digest,
     refs: [...new Set(fields.refs)],
     skipped: fields.skipped,
+    go: fields.go,
   };
 }
 
@@ -160,6 +189,7 @@ async function skipIfCurrent(
   v: VersionPlan,
   fan: Sink,
   key: string,
+  go: BuildEntry['go'],
   ctx: Context,
 ): Promise<BuildEntry | null> {
   if (!fan.current || !fan.addTag) return null;
@@ -171,8 +201,7 @@ async function skipIfCurrent(
   if (held === null || held.buildKey !== key) return null;
   const refs = [...held.refs];
   for (const tag of v.tags.slice(1)) refs.push(...(await fan.addTag(held, tag, ctx.signal)).refs);
-  ctx.reporter.finish(version, 'skipped', 'the target already has this build');
-  return entry(v, { digest: held.descriptor.digest, refs, skipped: true });
+  return entry(v, { digest: held.descriptor.digest, refs, skipped: true, go });
 }
 
 /** SOURCE_DATE_EPOCH for a --source tree that is not a git repository: the environment's, else 0. */
@@ -209,24 +238,81 @@ async function buildVersion(
   const req = started.plan.request;
   const { release, platforms } = v;
   const { version, era } = release;
-  const go = goFor(v, started);
+  const choice = goFor(v, started);
   const targets = targetsOf(v, effects);
   const base = v.image
     ? await loadBase(req.base, platforms, effects.registry, { signal, log: (l) => reporter.info(l) })
     : null;
-  const key = keyOf(v, started, base);
+  let key = keyOf(v, started, base, choice.version);
 
-  // Skip if every target already carries this build key (only targets that can say so: oci, registry).
+  const attesting = req.attest !== undefined && (req.attest.sbom || req.attest.provenance);
+  const attestBase = (goVersion: string, goSource: string, buildKeyValue: string) => ({
+    opts: req.attest ?? { sbom: false, provenance: false, toolVersion: '' },
+    env,
+    release: { version, commit: release.commit },
+    sourceUrl: publicSourceUrl(req.source ? `file://${resolvePath(ctx.cwd, req.source)}` : req.repoUrl),
+    sourceTreeHash: started.source?.treeHash,
+    tag: v.tag,
+    goVersion: `go${goVersion}`,
+    goSource,
+    buildKey: buildKeyValue,
+    startedOn,
+  });
+  const startedOn = new Date();
+
+  // Skip if every target already carries this build key (only targets that can say so: oci, registry)
+  // and the SBOM and provenance asked for; when only those are missing, they are added without compiling.
   if (!req.force && v.binariesDir === null) {
-    const skipped = await skipIfCurrent(v, fanOutSink(targets.map((t) => t.sink)), key, ctx);
-    if (skipped) return skipped;
+    const fan = fanOutSink(targets.map((t) => t.sink));
+    const skipped = await skipIfCurrent(v, fan, key, chosenGo(choice), ctx);
+    if (skipped?.digest) {
+      const wanted = req.attest ? wantedKinds(req.attest) : [];
+      const digest = skipped.digest;
+      const missing = await Promise.all(
+        targets.map((t) =>
+          t.sink.artifacts ? missingKinds(t.sink.artifacts(), digest, wanted, signal) : [],
+        ),
+      );
+      const adding = missing.some((m) => m.length > 0);
+      if (adding) {
+        const go = await started.preflight.get(goChoices).chooser.obtain(choice);
+        await attachToCurrent(
+          v,
+          started,
+          targets,
+          missing,
+          base,
+          go,
+          attestBase(go.version, go.source, key),
+          effects,
+          ctx,
+        );
+      }
+      reporter.finish(
+        version,
+        'skipped',
+        adding
+          ? 'the target already has this build; added its SBOM and provenance'
+          : 'the target already has this build',
+      );
+      return skipped;
+    }
+  }
+
+  // Had before cloning (a download, the toolchain switch): a Go that cannot be had fails (or, with
+  // --go-fallback installed, falls back) at no cost.
+  const go = await started.preflight.get(goChoices).chooser.obtain(choice);
+  if (go.warning && go.warning !== choice.warning) reporter.warn(`${version}: ${go.warning}`);
+  if (go.version !== choice.version) {
+    reporter.info(`${version}: Go ${go.version} at ${go.path} (--go-fallback installed)`);
+    key = keyOf(v, started, base, go.version);
   }
 
   const tmp = v.binariesDir === null ? await makeTempDir(join(tmpdir(), 'vc-coredns-bin-')) : null;
   const outDir = v.binariesDir ?? (tmp?.path as string);
   try {
     const built = await withWorkTree(release, started, ctx, async (dir) => {
-      await patchTree(version, dir, req.key, effects.patchDeps, reporter);
+      const patch = await patchTree(version, dir, req.key, effects.patchDeps, reporter);
       const sourceDateEpoch = started.source
         ? (started.source.commitTime ?? sourceEpochFromEnv(env))
         : await commitTime(dir, { signal, env });
@@ -237,8 +323,8 @@ async function buildVersion(
           platforms,
           jobs: req.jobs,
           outDir,
-          go,
-          goToolchain: req.goToolchain,
+          go: { path: go.path, version: go.version },
+          buildEnv: req.buildEnv,
           releaseMakefile: req.releaseMakefile,
           logDir: join(ctx.cacheDir, 'logs'),
           sourceDateEpoch,
@@ -250,39 +336,182 @@ async function buildVersion(
         undefined,
         signal,
       );
-      return { binaries, sourceDateEpoch };
+      return { binaries, sourceDateEpoch, diff: patch.diff };
     });
 
     const refs: string[] = v.binariesDir === null ? [] : built.binaries.map((b) => b.path);
     let digest: string | null = null;
+    const loaded = await loadBinaries(built.binaries);
+    const platformBuilds: PlatformBuild[] = loaded.map((b, i) => ({
+      platform: b.platform,
+      bytes: b.bytes,
+      make: built.binaries[i]?.make ?? null,
+    }));
+    const patch = { id: patchId(req.key), annotationKey: req.key, diff: built.diff };
+    const attestInput = attestBase(go.version, go.source, key);
+    // binaries: the SBOM of each bare binary beside it, the provenance of all of them at the top.
+    if (v.binariesDir !== null && attesting) {
+      reporter.stage(version, 'attest', v.binariesDir);
+      const bare = await makeAttestations({
+        ...attestInput,
+        index: null,
+        binaries: platformBuilds,
+        labels: {},
+        patch,
+        base: null,
+        sourceDateEpoch: built.sourceDateEpoch,
+      });
+      await writeFiles(v.binariesDir, bare, 'per-platform');
+      if (!base && req.attest?.attestationsDir) {
+        await writeFiles(join(req.attest.attestationsDir, version), bare, 'named');
+      }
+    }
     if (base) {
       reporter.stage(version, 'assemble');
+      const labels = imageLabels({
+        release,
+        annotationKey: req.key,
+        repoUrl: req.source ? `file://${resolvePath(ctx.cwd, req.source)}` : req.repoUrl,
+        goVersion: `go${go.version}`,
+        patch: patchId(req.key),
+        buildKey: key,
+        sourceDateEpoch: built.sourceDateEpoch,
+      });
       const index = assembleImage({
-        binaries: await loadBinaries(built.binaries),
+        binaries: loaded,
         base,
         era,
-        labels: imageLabels({
-          release,
-          annotationKey: req.key,
-          repoUrl: req.source ? `file://${resolvePath(ctx.cwd, req.source)}` : req.repoUrl,
-          patch: patchId(req.key),
-          buildKey: key,
-          sourceDateEpoch: built.sourceDateEpoch,
-        }),
+        labels,
         sourceDateEpoch: built.sourceDateEpoch,
       });
       // what is written: the index, or (docker-archive:/--load only) one platform's image
       const single = v.single === null ? undefined : platformImage(index, v.single);
       digest = single ? single.manifest.descriptor.digest : index.digest;
+      const attestations = attesting
+        ? await makeAttestations({
+            ...attestInput,
+            index: attestedIndex(index),
+            binaries: platformBuilds,
+            labels,
+            patch,
+            base,
+            sourceDateEpoch: built.sourceDateEpoch,
+          })
+        : null;
       for (const t of targets) {
         reporter.stage(version, 'publish', `to ${t.plan.name}`);
         for (const tag of t.plan.tags) refs.push(...(await t.sink.write(index, tag, signal)).refs);
+        if (!attestations) continue;
+        if (t.sink.attach && attestations.artifacts.length > 0)
+          await t.sink.attach(attestations.artifacts, signal);
+        if (t.plan.output.kind === 'docker-archive') {
+          await writeFiles(dirname(t.plan.output.file), attestations, 'single', t.plan.platform ?? undefined);
+        }
+      }
+      if (attestations && req.attest?.attestationsDir) {
+        await writeFiles(join(req.attest.attestationsDir, version), attestations, 'named');
       }
     }
     reporter.finish(version, 'built', digest ?? outDir);
-    return entry(v, { digest, refs, skipped: false });
+    return entry(v, {
+      digest,
+      refs,
+      skipped: false,
+      go: { version: go.version, path: go.path, source: go.source },
+    });
   } finally {
     await tmp?.remove();
+  }
+}
+
+/** The image a target holds under the version's tag, with its layers (for the binaries in it). */
+async function heldImage(t: Target, tag: string, effects: BuildEffects, ctx: Context) {
+  const o = t.plan.output;
+  const spec =
+    o.kind === 'oci'
+      ? `oci:${o.dir}:${tag}`
+      : o.kind === 'registry'
+        ? `${repoName(o.ref)}:${o.ref.tag ?? tag}`
+        : null;
+  if (spec === null) return null;
+  return (await readImageSource(spec, { registry: effects.registry }, { signal: ctx.signal })).image;
+}
+
+/**
+ * Adds the SBOM and provenance an image that is already current lacks, without compiling: the
+ * binaries come from the image itself, the patch from a fresh patch of the checkout, the make command
+ * and its -ldflags from `make -n`.
+ */
+async function attachToCurrent(
+  v: VersionPlan,
+  started: Started,
+  targets: Target[],
+  missing: ArtifactKind[][],
+  base: BaseImage | null,
+  go: GoUsed,
+  attestBase: Omit<
+    Parameters<typeof makeAttestations>[0],
+    'index' | 'binaries' | 'labels' | 'patch' | 'base' | 'sourceDateEpoch'
+  >,
+  effects: BuildEffects,
+  ctx: Context,
+): Promise<void> {
+  const { reporter, signal, env } = ctx;
+  const req = started.plan.request;
+  const { release } = v;
+  const { version } = release;
+  const source = targets.find((t) => t.plan.output.kind === 'oci') ?? targets[0];
+  const image = source ? await heldImage(source, v.tag, effects, ctx) : null;
+  if (!image) return;
+  reporter.stage(version, 'attest', 'adding the SBOM and provenance to the current image');
+  const index: AttestedIndex = {
+    descriptor: image.descriptor,
+    images: image.images.map((i) => ({ platform: i.platform, manifestDigest: i.descriptor.digest })),
+  };
+  const prepared = await withWorkTree(release, started, ctx, async (dir) => {
+    const patch = await patchTree(version, dir, req.key, effects.patchDeps, reporter);
+    const sourceDateEpoch = started.source
+      ? (started.source.commitTime ?? sourceEpochFromEnv(env))
+      : await commitTime(dir, { signal, env });
+    const made = await dryRunMake(
+      {
+        checkout: { dir, release, owned: true },
+        platforms: index.images.map((i) => i.platform),
+        go: { path: go.path, version: go.version },
+        buildEnv: req.buildEnv,
+        releaseMakefile: req.releaseMakefile,
+        logDir: join(ctx.cacheDir, 'logs'),
+        sourceDateEpoch,
+        gitCommit: release.commit,
+        env,
+      },
+      undefined,
+      signal,
+    );
+    return { diff: patch.diff, sourceDateEpoch, made };
+  });
+  const binaries: PlatformBuild[] = image.images.flatMap((i) => {
+    const bytes = imageFile(i, '/coredns')?.data;
+    return bytes
+      ? [{ platform: i.platform, bytes, make: prepared.made.get(formatPlatform(i.platform)) ?? null }]
+      : [];
+  });
+  const attestations = await makeAttestations({
+    ...attestBase,
+    index,
+    binaries,
+    labels: image.labels,
+    patch: { id: patchId(req.key), annotationKey: req.key, diff: prepared.diff },
+    base,
+    sourceDateEpoch: prepared.sourceDateEpoch,
+  });
+  for (const [i, t] of targets.entries()) {
+    const kinds = missing[i] ?? [];
+    const artifacts = attestations.artifacts.filter((a) => kinds.includes(a.kind));
+    if (t.sink.attach && artifacts.length > 0) await t.sink.attach(artifacts, signal);
+  }
+  if (req.attest?.attestationsDir) {
+    await writeFiles(join(req.attest.attestationsDir, version), attestations, 'named');
   }
 }
 
@@ -302,7 +531,8 @@ export interface DryRunVersion {
   version: string;
   commit: string;
   platforms: string[];
-  go: { version: string; path: string };
+  /** the Go it would build with (path null when it is not at hand yet); null when it cannot be had */
+  go: BuildEntry['go'] | null;
   targets: DryRunTarget[];
 }
 
@@ -335,13 +565,15 @@ export async function dryRun(req: BuildRequest, effects: BuildEffects, ctx: Cont
       // The build key needs the base's digest: known here for the built-in base only.
       const base =
         v.image && req.base === undefined ? await loadBase(undefined, v.platforms, effects.registry) : null;
-      const key = base && !req.force ? keyOf(v, started, base) : null;
-      const go = goFor(v, started);
+      const choice = started.preflight.get(goChoices).choices.get(v.release.version);
+      const go = choice === undefined || choice instanceof Error ? null : choice;
+      if (choice instanceof Error) ctx.reporter.warn(`${v.release.version}: ${choice.message}`);
+      const key = base && !req.force && go ? keyOf(v, started, base, go.version) : null;
       plan.push({
         version: v.release.version,
         commit: v.release.commit,
         platforms: v.platforms.map(formatPlatform),
-        go: { version: go.version, path: go.path },
+        go: go ? chosenGo(go) : null,
         targets: await Promise.all(
           v.targets.map(async (t) => ({
             output: t.output.kind,

@@ -3,12 +3,14 @@
 // bad-input error (exit 2) is raised here, before anything runs: a bad --tag-suffix for the second
 // version must not come after the first was published. build.ts applies a plan.
 import semver from 'semver';
+import type { GoRequest } from '../compile/index.js';
 import { badInput } from '../errors.js';
 import type { AnnotationKey } from '../patch/annotation-key.js';
 import { describeOutput, type Output, singlePlatformOutput } from '../publish/outputs.js';
 import { isValidTag, parseRef, refTag, repoName } from '../registry/ref.js';
 import type { Platform, Release } from '../types.js';
 import { formatPlatform, parsePlatforms, samePlatform } from '../versions/index.js';
+import type { AttestOptions } from './attest.js';
 import type { Selection } from './resolve.js';
 
 export interface BuildRequest {
@@ -24,12 +26,22 @@ export interface BuildRequest {
   base?: string;
   jobs: number;
   force: boolean;
-  goPath?: string;
-  goToolchain: 'local' | 'auto';
+  /** `--go` (auto: upstream's Go of each release) */
+  go: GoRequest;
+  /** `--go-fallback installed` */
+  goFallback: boolean;
+  /** `--go-search DIR` */
+  goSearch: string[];
+  /** `--go-download-url` / VC_COREDNS_GO_URL */
+  goDownloadUrl?: string;
+  /** `--build-env KEY=VALUE`: passed to make and go, part of the build key */
+  buildEnv: Record<string, string>;
   releaseMakefile: boolean;
   tagSuffix: string;
   /** more tags for the newest version of the run, e.g. latest */
   alsoTag: string[];
+  /** SBOM and provenance: what to attach and where else to write them (none when absent) */
+  attest?: AttestOptions;
 }
 
 /** The machine the build runs on, as far as the plan needs it. */

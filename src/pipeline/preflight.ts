@@ -5,15 +5,24 @@
 // here leaves a trace: the output check makes a probe file in each output's folder and removes it.
 import { randomBytes } from 'node:crypto';
 import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { checkTools, type Tools } from '../compile/index.js';
-import { badInput } from '../errors.js';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import {
+  checkMakeTools,
+  type GoChoice,
+  type GoChooser,
+  type GoWant,
+  goChooser,
+  inheritedEnv,
+} from '../compile/index.js';
+import { badInput, isVcError, type VcError } from '../errors.js';
 import { OCI_LAYOUT_FILE } from '../publish/oci-layout.js';
 import type { Output } from '../publish/outputs.js';
+import { goOfTree } from '../source/index.js';
 import { removeAtExit } from '../util/cleanup.js';
 import type { BuildEffects } from './build.js';
 import type { Context } from './context.js';
 import type { BuildPlan } from './plan.js';
+import { releaseGo } from './resolve.js';
 
 /** What a check may use: the run's context and effects (registry and daemon clients). */
 export interface PreflightEnv {
@@ -39,29 +48,81 @@ export interface Preflight {
 
 // ---------------------------------------------------------------------------------------------- checks
 
-/** make and go (and curl for --release-makefile), found and working: the Go that builds. */
-export const buildTools: PreflightCheck<Tools> = {
+/** make (and curl for --release-makefile), found; the Go is goChoices'. */
+export const buildTools: PreflightCheck<{ make: string }> = {
   name: 'tools',
-  run: async (plan, { ctx }) => {
-    await checkGoPath(plan.request.goPath, ctx.cwd);
-    return checkTools({
-      env: ctx.env,
-      releaseMakefile: plan.request.releaseMakefile,
-      ...(plan.request.goPath ? { goPath: plan.request.goPath } : {}),
-    });
-  },
+  run: (plan, { ctx }) => checkMakeTools({ env: ctx.env, releaseMakefile: plan.request.releaseMakefile }),
 };
 
-/** `--go PATH` that does not exist is bad input (exit 2); one that is there but no Go fails (exit 1). */
-async function checkGoPath(goPath: string | undefined, cwd: string): Promise<void> {
-  if (goPath === undefined) return;
-  if ((await stat(resolve(cwd ?? '.', goPath)).catch(() => null)) !== null) return;
-  throw badInput(
-    `--go ${goPath}: no such file or directory`,
-    'BAD_GO',
-    'give the path of a go binary (e.g. /usr/lib/go-1.23/bin/go), its bin directory or its GOROOT',
+/** The Go of each version, chosen (never downloaded here) and the chooser that obtains it later. */
+export interface GoChoices {
+  chooser: GoChooser;
+  /** by version; a version whose Go cannot be had holds the error (that version fails, the others build) */
+  choices: Map<string, GoChoice | VcError>;
+}
+
+/** What each version asks of Go: its tag's files (one batched, cached read) or the --source tree's. */
+async function goWants(plan: BuildPlan, ctx: Context): Promise<Map<string, GoWant>> {
+  const req = plan.request;
+  const releases = plan.versions.map((v) => v.release);
+  const none = (version: string): GoWant => ({ coredns: version, upstream: null, minimum: null });
+  // A Go named by --go (a path, a version, the one on PATH) needs no upstream facts.
+  if (req.go.kind !== 'auto' && req.go.kind !== 'latest-patch') {
+    return new Map(releases.map((r) => [r.version, none(r.version)]));
+  }
+  if (req.source !== undefined) {
+    // Read from the tree itself (never written); the copy is made after preflight.
+    const tree = await goOfTree(resolvePath(ctx.cwd, req.source));
+    return new Map(releases.map((r) => [r.version, { coredns: r.version, ...tree }]));
+  }
+  const facts = await releaseGo(req.repoUrl, releases, ctx);
+  return new Map(
+    releases.map((r) => {
+      const f = facts.get(r.version);
+      return [r.version, { coredns: r.version, upstream: f?.upstream ?? null, minimum: f?.minimum ?? null }];
+    }),
   );
 }
+
+/**
+ * Which Go builds each version (compile/go-choice.ts): installed, the toolchain switch or a download,
+ * the exact version known without downloading it (it is part of the build key). A Go that cannot be
+ * had fails here, before anything is cloned, unless --go-fallback installed names one.
+ */
+export const goChoices: PreflightCheck<GoChoices> = {
+  name: 'go',
+  run: async (plan, { ctx }) => {
+    const req = plan.request;
+    const chooser = goChooser({
+      request: req.go,
+      fallback: req.goFallback,
+      search: { env: ctx.env, cacheDir: ctx.cacheDir, dirs: req.goSearch },
+      // The toolchain switch runs go with the build's own environment (compile/environment.ts).
+      env: inheritedEnv(ctx.env, req.buildEnv),
+      ...(req.goDownloadUrl ? { downloadUrl: req.goDownloadUrl } : {}),
+      cacheDir: ctx.cacheDir,
+      signal: ctx.signal,
+      log: (l) => ctx.reporter.info(l),
+    });
+    const wants = await goWants(plan, ctx);
+    const choices = new Map<string, GoChoice | VcError>();
+    for (const v of plan.versions) {
+      const { version } = v.release;
+      try {
+        const choice = await chooser.choose(
+          wants.get(version) ?? { coredns: version, upstream: null, minimum: null },
+        );
+        ctx.reporter.info(`${version}: ${choice.reason}`);
+        if (choice.warning) ctx.reporter.warn(`${version}: ${choice.warning}`);
+        choices.set(version, choice);
+      } catch (e) {
+        if (!isVcError(e) || e.exitCode === 2 || ctx.signal.aborted) throw e;
+        choices.set(version, e);
+      }
+    }
+    return { chooser, choices };
+  },
+};
 
 /** What stands at or above path: the nearest thing that exists (a folder, or a file in the way). */
 async function nearestExisting(path: string): Promise<{ path: string; folder: boolean } | null> {
@@ -194,11 +255,25 @@ export const outputPaths: PreflightCheck<void> = {
   },
 };
 
+/** `--attestations-dir DIR` is a folder this user can write in (or can be made in one). */
+export const attestationsDir: PreflightCheck<void> = {
+  name: 'attestations',
+  applies: (plan) => plan.request.attest?.attestationsDir !== undefined,
+  run: async (plan) => {
+    const dir = plan.request.attest?.attestationsDir as string;
+    const st = await stat(dir).catch(() => null);
+    if (st && !st.isDirectory()) {
+      throw badInput(`--attestations-dir ${dir} is a file, not a folder`, 'BAD_OUTPUT', 'name a folder');
+    }
+    await writableFolder(dir, `--attestations-dir ${dir}`);
+  },
+};
+
 /**
  * Every check, in order. Add yours here (one line): the daemon and Docker contexts, registry auth, the
  * signing key's password, which Go builds each version.
  */
-export const PREFLIGHT: readonly PreflightCheck[] = [outputPaths, buildTools];
+export const PREFLIGHT: readonly PreflightCheck[] = [outputPaths, attestationsDir, buildTools, goChoices];
 
 /** Runs every check that applies to the plan, in order; the first failure stops the build. */
 export async function runPreflight(

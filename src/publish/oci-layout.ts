@@ -18,6 +18,7 @@ import { digestHex } from '../util/digest.js';
 import { makeFolder, writeFileAtomic } from '../util/fs.js';
 import { acquireLock } from '../util/lock.js';
 import { collectLayoutGarbage, type GcResult } from './oci-gc.js';
+import { layoutArtifactSource, writeLayoutReferrers } from './oci-referrers.js';
 
 export const OCI_LAYOUT_FILE = 'oci-layout';
 export const OCI_LAYOUT_VERSION = '1.0.0';
@@ -274,6 +275,8 @@ export function ociLayoutSink(dir: string): Sink {
       });
       return { refs: [`oci:${dir}:${tag}`], digest: held.descriptor.digest };
     },
+    attach: (artifacts, signal) => writeLayoutReferrers(dir, artifacts, signal),
+    artifacts: () => layoutArtifactSource(dir),
   };
 }
 
