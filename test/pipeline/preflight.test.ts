@@ -230,7 +230,7 @@ describe('attestationsDir', () => {
     expect(await rejection(attestationsDir.run(withDir(join(work, 'att-file', 'below')), env))).toMatchObject(
       {
         code: 'BAD_OUTPUT',
-        message: `--attestations-dir ${join(work, 'att-file', 'below')}: ${join(work, 'att-file', 'below')} is inside something that is not a folder`,
+        message: `--attestations-dir ${join(work, 'att-file', 'below')}: ${join(work, 'att-file')} is a file, not a folder`,
       },
     );
   });
