@@ -80,7 +80,7 @@ async function start(
   const host = { platform: hostPlatform(process.arch) };
   let plan = planBuild(releases, req, host);
   const preflight = await runPreflight(plan, { ctx, effects, dryRun });
-  await claimRun(ctx);
+  if (!dryRun) await claimRun(ctx); // a dry run changes nothing, also in the cache
   let source: SourceCopy | null = null;
   if (req.source !== undefined) {
     const release = releases[0] as Release;

@@ -17,7 +17,7 @@ import { abortError } from '../util/abort.js';
 import { digestHex } from '../util/digest.js';
 import { makeFolder, writeFileAtomic } from '../util/fs.js';
 import { acquireLock } from '../util/lock.js';
-import { collectLayoutGarbage, type GcResult } from './oci-gc.js';
+import { collectLayoutGarbage, type GcResult, referredDigest } from './oci-gc.js';
 import { layoutArtifactSource, writeLayoutReferrers } from './oci-referrers.js';
 
 export const OCI_LAYOUT_FILE = 'oci-layout';
@@ -128,9 +128,12 @@ function refName(d: Descriptor): string | undefined {
   return d.annotations?.[REF_NAME_ANNOTATION];
 }
 
-/** The tags (ref names) of a layout's index.json, in its order. */
+/** The image tags of a layout's index.json, in its order (not the referrer tags `sha256-<hex>[.sig|.att]`). */
 export function layoutTagNames(index: OciIndex): string[] {
-  return index.manifests.flatMap((d) => refName(d) ?? []);
+  return index.manifests.flatMap((d) => {
+    const name = refName(d);
+    return name === undefined || referredDigest(name) !== null ? [] : [name];
+  });
 }
 
 /**
