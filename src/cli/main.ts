@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isVcError, VcError } from '../errors.js';
 import { registerBuild } from './commands/build.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerMatrix } from './commands/matrix.js';
 import { registerPatch } from './commands/patch.js';
@@ -12,6 +13,7 @@ import type { CommandEnv } from './commands/shared.js';
 import { registerVerify } from './commands/verify.js';
 import { registerVersions } from './commands/versions.js';
 import { type Io, printError, processIo } from './io.js';
+import { progressJsonInArgv } from './progress-mode.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -62,6 +64,7 @@ Examples:
   registerMatrix(program, env);
   registerVerify(program, env);
   registerManifest(program, env);
+  registerCompletion(program, env);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   return program;
 }
@@ -74,6 +77,7 @@ export async function run(
 ): Promise<number> {
   const json = argv.includes('--json');
   const debug = argv.includes('--debug');
+  const progressJson = progressJsonInArgv(argv);
   try {
     await buildProgram(io, signal).parseAsync(
       argv.filter((a) => a !== '--debug'),
@@ -96,7 +100,7 @@ export async function run(
       return 2;
     }
     if (isVcError(e)) {
-      printError(io, e, json);
+      printError(io, e, json, { progressJson });
       if (debug && e.stack) io.err(`${e.stack}\n`);
       return e.exitCode;
     }
@@ -105,7 +109,7 @@ export async function run(
       code: 'INTERNAL',
       hint: 'this is a bug in vc-coredns: please open an issue with the command and this output',
     });
-    printError(io, wrapped, json);
+    printError(io, wrapped, json, { progressJson });
     io.err(`${err.stack ?? ''}\n`);
     return 1;
   }

@@ -37,3 +37,4 @@ export {
   goModMinimum,
   type Tools,
 } from './tools.js';
+export { tracedRunner, traceLine } from './trace.js';

@@ -18,7 +18,7 @@ import { formatPlatform, hostPlatform } from '../versions/index.js';
 import type { Context } from './context.js';
 import { loadBase, loadBinaries } from './load.js';
 import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type VersionPlan } from './plan.js';
-import { buildTools, type Preflight, runPreflight } from './preflight.js';
+import { buildTools, commandRunner, type Preflight, runPreflight } from './preflight.js';
 import { patchTree } from './prepare.js';
 import { NO_COMMIT, resolveReleases, sourceRelease } from './resolve.js';
 
@@ -29,11 +29,25 @@ export interface BuildEntry {
   digest: string | null;
   refs: string[];
   skipped: boolean;
+  /** wall time of this version's work (skip check, or clone to publish), in seconds */
+  seconds: number;
+}
+
+export interface BuildFailure {
+  version: string;
+  error: string;
+  /** wall time until the version failed, in seconds */
+  seconds: number;
 }
 
 export interface BuildSummary {
   builds: BuildEntry[];
-  failed: { version: string; error: string }[];
+  failed: BuildFailure[];
+}
+
+/** Seconds since t0 (performance.now()), to a tenth. */
+function secondsSince(t0: number): number {
+  return Math.round((performance.now() - t0) / 100) / 10;
 }
 
 /** The effects of a build, made on first use (a run without --push needs no registry client). */
@@ -85,15 +99,21 @@ export async function build(req: BuildRequest, effects: BuildEffects, ctx: Conte
     ctx.onResolved?.(started.plan.versions.map((v) => v.release.version));
     const summary: BuildSummary = { builds: [], failed: [] };
     for (const v of started.plan.versions) {
+      const t0 = performance.now();
       try {
-        summary.builds.push(await buildVersion(v, started, effects, ctx));
+        const built = await buildVersion(v, started, effects, ctx);
+        summary.builds.push({ ...built, seconds: secondsSince(t0) });
       } catch (e) {
         if (ctx.signal.aborted) throw e;
         if (isVcError(e) && e.exitCode === 2) throw e;
         const message = redact(e instanceof Error ? e.message : String(e));
         const hint = isVcError(e) && e.hint ? `\n${redact(e.hint)}` : '';
         ctx.reporter.finish(v.release.version, 'failed', message);
-        summary.failed.push({ version: v.release.version, error: `${message}${hint}` });
+        summary.failed.push({
+          version: v.release.version,
+          error: `${message}${hint}`,
+          seconds: secondsSince(t0),
+        });
       }
     }
     return summary;
@@ -134,7 +154,10 @@ function keyOf(v: VersionPlan, started: Started, base: BaseImage | null): string
   });
 }
 
-function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped'>): BuildEntry {
+/** A version's entry; build() adds the time it took. */
+type VersionEntry = Omit<BuildEntry, 'seconds'>;
+
+function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped'>): VersionEntry {
   return {
     version: v.release.version,
     commit: v.release.commit,
@@ -155,7 +178,7 @@ async function skipIfCurrent(
   fan: Sink,
   key: string,
   ctx: Context,
-): Promise<BuildEntry | null> {
+): Promise<VersionEntry | null> {
   if (!fan.current || !fan.addTag) return null;
   const { version } = v.release;
   ctx.reporter.stage(version, 'skip-check');
@@ -198,7 +221,7 @@ async function buildVersion(
   started: Started,
   effects: BuildEffects,
   ctx: Context,
-): Promise<BuildEntry> {
+): Promise<VersionEntry> {
   const { reporter, signal, env } = ctx;
   const req = started.plan.request;
   const { release, platforms } = v;
@@ -241,7 +264,7 @@ async function buildVersion(
           onProgress: (e) => reporter.platform(version, formatPlatform(e.platform), e.stage),
           onWarning: (m) => reporter.warn(`${version}: ${m}`),
         },
-        undefined,
+        commandRunner(ctx),
         signal,
       );
       return { binaries, sourceDateEpoch };

@@ -5,7 +5,7 @@
 import { constants } from 'node:fs';
 import { access, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { checkTools, type Tools } from '../compile/index.js';
+import { checkTools, execaRunner, type Runner, type Tools, tracedRunner } from '../compile/index.js';
 import { badInput } from '../errors.js';
 import { OCI_LAYOUT_FILE } from '../publish/oci-layout.js';
 import type { Output } from '../publish/outputs.js';
@@ -37,15 +37,23 @@ export interface Preflight {
 
 // ---------------------------------------------------------------------------------------------- checks
 
+/** The runner of make and go for a run: each command told to `ctx.trace` first under --verbose. */
+export function commandRunner(ctx: Context): Runner {
+  return ctx.trace ? tracedRunner(execaRunner, ctx.trace) : execaRunner;
+}
+
 /** make and go (and curl for --release-makefile), found and working: the Go that builds. */
 export const buildTools: PreflightCheck<Tools> = {
   name: 'tools',
   run: (plan, { ctx }) =>
-    checkTools({
-      env: ctx.env,
-      releaseMakefile: plan.request.releaseMakefile,
-      ...(plan.request.goPath ? { goPath: plan.request.goPath } : {}),
-    }),
+    checkTools(
+      {
+        env: ctx.env,
+        releaseMakefile: plan.request.releaseMakefile,
+        ...(plan.request.goPath ? { goPath: plan.request.goPath } : {}),
+      },
+      commandRunner(ctx),
+    ),
 };
 
 /** The nearest folder that exists at or above path, or null. */
@@ -73,6 +81,16 @@ async function writableFolder(path: string, what: string): Promise<void> {
   }
 }
 
+/**
+ * A file that can be written (made or replaced) at path: not a folder, in a folder this user can write.
+ * `flag` is how messages name it before the path: `--output docker-archive:`, `--summary `.
+ */
+export async function checkWritableFile(path: string, flag: string): Promise<void> {
+  const st = await stat(path).catch(() => null);
+  if (st?.isDirectory()) throw badInput(`${flag}${path} is a folder`, 'BAD_OUTPUT', 'name the file to write');
+  await writableFolder(dirname(path), `${flag}${path}`);
+}
+
 /** An existing OCI layout, or a folder it may become (missing or empty). */
 async function checkLayoutDir(dir: string): Promise<void> {
   const st = await stat(dir).catch(() => null);
@@ -98,17 +116,8 @@ async function checkOutput(o: Output): Promise<void> {
       return checkLayoutDir(o.dir);
     case 'binaries':
       return writableFolder(o.dir, `--output binaries:${o.dir}`);
-    case 'docker-archive': {
-      const st = await stat(o.file).catch(() => null);
-      if (st?.isDirectory()) {
-        throw badInput(
-          `--output docker-archive:${o.file} is a folder`,
-          'BAD_OUTPUT',
-          'name the file to write',
-        );
-      }
-      return writableFolder(dirname(o.file), `--output docker-archive:${o.file}`);
-    }
+    case 'docker-archive':
+      return checkWritableFile(o.file, '--output docker-archive:');
     case 'registry':
     case 'daemon':
       return;

@@ -2,7 +2,7 @@
 // the repository's tags, to releases with their commits; and the rows of `versions`.
 import semver from 'semver';
 import { badInput, redact } from '../errors.js';
-import { goMinimumForTags, listRemoteTags, type RemoteTag } from '../source/index.js';
+import { goMinimumForTags, listRemoteTags, type RemoteTag, rememberTags } from '../source/index.js';
 import type { Release, ShapeOrNone } from '../types.js';
 import {
   checkVersion,
@@ -27,6 +27,17 @@ export interface VersionRow {
   go: string | null;
 }
 
+/** The repository's release tags, remembered in the cache for shell completion. */
+async function listTags(url: string, ctx: Context): Promise<RemoteTag[]> {
+  const tags = await listRemoteTags(url, { signal: ctx.signal, env: ctx.env });
+  await rememberTags(
+    ctx.cacheDir,
+    url,
+    tags.map((t) => t.version),
+  );
+  return tags;
+}
+
 /** `versions`: every release tag of the repository (optionally within a range) and what vc-coredns does with it. */
 export async function listVersions(
   url: string,
@@ -34,7 +45,7 @@ export async function listVersions(
   ctx: Context,
 ): Promise<VersionRow[]> {
   ctx.reporter.info(`listing the tags of ${redact(url)}`);
-  const tags = await listRemoteTags(url, { signal: ctx.signal, env: ctx.env });
+  const tags = await listTags(url, ctx);
   const selected = range === undefined ? tags : selectTags(tags, range);
   const go = await goMinimumForTags(url, selected, {
     cacheDir: ctx.cacheDir,
@@ -86,7 +97,7 @@ export interface Selection {
 /** Resolves what the user asked for against the repository's tags, to releases with their commits. */
 export async function resolveReleases(url: string, sel: Selection, ctx: Context): Promise<Release[]> {
   ctx.reporter.info(`resolving against ${redact(url)}`);
-  const tags = await listRemoteTags(url, { signal: ctx.signal, env: ctx.env });
+  const tags = await listTags(url, ctx);
   const names = filterSemverTags(tags.map((t) => t.version));
   let resolution: Resolution;
   if (sel.kubernetes !== undefined) {

@@ -3,6 +3,7 @@
 //   <cache>/checkouts/<repo-key>/<version>.lock/   the lock while a run uses that checkout (util/lock.ts)
 //   <cache>/checkouts/<repo-key>/.tmp-<version>-*/  a clone being made (renamed into place when complete)
 //   <cache>/go-minimum.json                        go.mod `go` line per tag commit (tags are immutable)
+//   <cache>/tags/<repo-key>.json                   the release tags last listed (for shell completion)
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import envPaths from 'env-paths';
 
@@ -21,6 +22,10 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, cwd = proc
 
 export function checkoutsDir(cacheDir: string, repoKey: string): string {
   return join(cacheDir, 'checkouts', repoKey);
+}
+
+export function tagsDir(cacheDir: string): string {
+  return join(cacheDir, 'tags');
 }
 
 export function goMinimumFile(cacheDir: string): string {

@@ -6,6 +6,12 @@ import { sharedGoCache } from './go-harness.js';
 /** The compiled CLI, as users run it (test/global-setup.ts builds it first). */
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
+/**
+ * Not a GitHub Actions step, even when the suite runs in one (ci.yml): tests that want the workflow
+ * commands and the step summary set these themselves.
+ */
+const NOT_IN_ACTIONS = { GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '' };
+
 export interface CliResult {
   exitCode: number;
   stdout: string;
@@ -18,7 +24,7 @@ export async function vc(
 ): Promise<CliResult> {
   const r = await execa(process.execPath, [CLI, ...args], {
     cwd: opts.cwd,
-    env: { NO_COLOR: '1', ...opts.env },
+    env: { NO_COLOR: '1', ...NOT_IN_ACTIONS, ...opts.env },
     reject: false,
     stripFinalNewline: false,
   });
@@ -43,7 +49,7 @@ export async function runCli(
     err: (t) => {
       stderr += t;
     },
-    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    env: { ...process.env, NO_COLOR: '1', ...NOT_IN_ACTIONS, ...opts.env },
     isTTY: false,
   });
   return { exitCode, stdout, stderr };

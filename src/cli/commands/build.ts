@@ -1,11 +1,16 @@
+import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../patch/annotation-key.js';
 import type { BuildEffects, BuildSummary, DryRun } from '../../pipeline/build.js';
 import type { BuildRequest } from '../../pipeline/plan.js';
+import { writeFileAtomic } from '../../util/fs.js';
 import { makeContext } from '../context.js';
+import { annotateError, appendStepSummary, inGitHubActions } from '../github.js';
 import { printJson } from '../io.js';
+import { runResultLine } from '../json-progress.js';
 import { DEFAULT_PLATFORMS, parseChoice, parsePositiveInt } from '../options.js';
-import { lineReporter, type Reporter } from '../progress.js';
+import type { Reporter } from '../progress.js';
+import { type ProgressKind, parseProgress, progressKind, streamReporter } from '../progress-mode.js';
 import type { CommandEnv } from './shared.js';
 
 export interface BuildCliOptions {
@@ -31,6 +36,9 @@ export interface BuildCliOptions {
   alsoTag?: string[];
   quiet?: boolean;
   dryRun?: boolean;
+  summary?: string;
+  progress?: string;
+  verbose?: boolean;
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -52,7 +60,7 @@ function switchingReporter(initial: Reporter): Reporter & { use(r: Reporter): vo
   };
 }
 
-function printSummary(summary: BuildSummary, env: CommandEnv): void {
+function printSummary(summary: BuildSummary, env: CommandEnv, progress: ProgressKind): void {
   for (const b of summary.builds) {
     for (const r of b.refs) env.io.out(`${r}\n`);
   }
@@ -63,7 +71,13 @@ function printSummary(summary: BuildSummary, env: CommandEnv): void {
     skipped.length ? `skipped ${skipped.join(', ')} (current)` : '',
     summary.failed.length ? `failed ${summary.failed.map((f) => f.version).join(', ')}` : '',
   ].filter(Boolean);
-  env.io.err(`${parts.join('; ') || 'nothing to do'}\n`);
+  const line = parts.join('; ') || 'nothing to do';
+  // json progress: the run's result event; each failure was a version's result event already.
+  if (progress === 'json') {
+    env.io.err(runResultLine(summary.failed.length > 0 ? 'failed' : 'ok', line));
+    return;
+  }
+  env.io.err(`${line}\n`);
   for (const f of summary.failed) {
     const [message, ...hint] = f.error.split('\n');
     env.io.err(`error: ${f.version}: ${message}\n`);
@@ -83,9 +97,25 @@ function printDryRun(dry: DryRun, env: CommandEnv): void {
   }
 }
 
+/**
+ * Where the run's Markdown table goes: `--summary FILE` (written whole, atomically) and, in GitHub
+ * Actions, the step summary (appended); each failed version also as an `::error` annotation.
+ */
+async function writeRunReports(summary: BuildSummary, opts: BuildCliOptions, env: CommandEnv): Promise<void> {
+  const { io } = env;
+  if (inGitHubActions(io.env) && opts.progress !== 'json') {
+    for (const f of summary.failed) annotateError(io, `CoreDNS ${f.version} failed to build`, f.error);
+  }
+  const { renderSummary } = await import('../summary-table.js');
+  const markdown = renderSummary(summary);
+  if (opts.summary !== undefined) await writeFileAtomic(opts.summary, markdown);
+  await appendStepSummary(io.env, markdown);
+}
+
 export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<number> {
   const { io } = env;
   const { badInput } = await import('../../errors.js');
+  const progress = parseProgress(opts.progress);
   if (opts.version === undefined && opts.kubernetes === undefined) {
     throw badInput(
       'build needs --version or --kubernetes',
@@ -125,12 +155,22 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
   );
   const repoUrl = opts.source === undefined ? resolveRepoUrl(opts.repo, io.env) : '';
   const table = opts.kubernetesMap ? await loadKubernetesMap(opts.kubernetesMap) : undefined;
+  if (opts.summary !== undefined) {
+    if (opts.dryRun) {
+      throw badInput('--summary has nothing to write with --dry-run', 'BAD_FLAG', 'drop one of them');
+    }
+    const { checkWritableFile } = await import('../../pipeline/preflight.js');
+    await checkWritableFile(resolvePath(opts.summary), '--summary ');
+  }
 
-  const plain = lineReporter(io, { quiet: Boolean(opts.quiet) });
-  const reporter = switchingReporter(plain);
+  const kind = progressKind(progress, io, opts);
+  const quiet = Boolean(opts.quiet);
+  const reporter = switchingReporter(streamReporter(kind === 'json' ? 'json' : 'plain', io, { quiet }));
   const ctx = makeContext(io, opts, env.signal, reporter);
-  const tty = io.isTTY && !io.env.CI && !opts.quiet && !opts.json && !opts.dryRun;
-  if (tty) {
+  // --verbose: each make/go command and registry request, as info lines (none with --quiet)
+  const trace = opts.verbose ? (line: string) => reporter.info(line) : undefined;
+  if (trace) ctx.trace = trace;
+  if (kind === 'tty') {
     ctx.onResolved = (versions) => {
       void import('../tty-progress.js').then(({ ttyReporter }) => reporter.use(ttyReporter(io, versions)));
     };
@@ -169,6 +209,7 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
           credentials: dockerCredentials({ env: io.env, envRegistries: pushRegistries }),
           insecure: Boolean(opts.insecure),
           log: (l) => reporter.info(l),
+          ...(trace ? { trace } : {}),
         });
         return registry;
       },
@@ -187,7 +228,8 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     const summary = await build(request, effects, ctx);
     reporter.close();
     if (opts.json) printJson(io, summary);
-    else printSummary(summary, env);
+    else printSummary(summary, env, kind);
+    await writeRunReports(summary, opts, env);
     return summary.failed.length > 0 ? 1 : 0;
   } finally {
     reporter.close();
@@ -237,6 +279,9 @@ export function registerBuild(program: Command, env: CommandEnv): void {
     .option('--tag-suffix <suffix>', 'appended to every version tag, e.g. -vc1', '')
     .option('--also-tag <tag>', 'another tag for the newest version built, e.g. latest', collect)
     .option('--dry-run', 'print the plan (versions, platforms, targets, tags, what is current) and stop')
+    .option('--summary <file>', "write the run's Markdown table (as GitHub Actions' step summary shows it)")
+    .option('--progress <mode>', 'auto, tty (task list), plain (lines) or json (one event per line)', 'auto')
+    .option('--verbose', 'also each make and go command and each registry request (no secrets)')
     .option('--json', 'print one JSON document on stdout')
     .option('--quiet', 'no progress on stderr')
     .addHelpText(
@@ -249,7 +294,8 @@ Examples:
   $ vc-coredns build --version v1.12.0 --output docker-archive:coredns.tar --platforms linux/amd64
   $ vc-coredns build --version v1.9.3 --output binaries:./bin
   $ vc-coredns build --version v1.9.3 --load && docker run --rm coredns:v1.9.3 -version
-  $ vc-coredns build --repo file:///srv/coredns.git --version latest --also-tag latest --push registry.local/coredns`,
+  $ vc-coredns build --repo file:///srv/coredns.git --version latest --also-tag latest --push registry.local/coredns
+  $ vc-coredns build --version '>=1.11.0' --summary builds.md --progress json 2>events.jsonl`,
     )
     .action(async (opts: BuildCliOptions) => env.exit(await runBuild(opts, env)));
 }
