@@ -9,6 +9,8 @@ const COMPILED = [
   'test/e2e/**/*.test.ts',
   'test/cli/golden.test.ts',
   'test/cli/resolve-cli.test.ts',
+  'test/cli/ci-output.test.ts',
+  'test/cli/completion-shells.test.ts',
   'test/package/**/*.test.ts',
 ];
 

@@ -1,4 +1,5 @@
-import { resolve as resolvePath } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../patch/annotation-key.js';
 import type { BuildEffects, BuildSummary, DryRun } from '../../pipeline/build.js';
@@ -108,7 +109,11 @@ async function writeRunReports(summary: BuildSummary, opts: BuildCliOptions, env
   }
   const { renderSummary } = await import('../summary-table.js');
   const markdown = renderSummary(summary);
-  if (opts.summary !== undefined) await writeFileAtomic(opts.summary, markdown);
+  if (opts.summary !== undefined) {
+    const file = resolvePath(opts.summary);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFileAtomic(file, markdown);
+  }
   await appendStepSummary(io.env, markdown);
 }
 
