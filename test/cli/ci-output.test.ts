@@ -38,29 +38,20 @@ afterAll(async () => {
 // v1.9.3 builds, v1.9.4 (same era) does not compile
 const RANGE = '>=1.9.3 <1.10';
 const image = () => `${registry.host}/vc/coredns`;
+/** `build` of RANGE for linux/amd64, pushed to the test registry, then `extra` */
+const buildRange = (...extra: string[]) => [
+  'build',
+  ...['--repo', repo.url, '--version', RANGE, '--platforms', 'linux/amd64', '--push', image()],
+  ...extra,
+];
 
 describe('build under GitHub Actions', () => {
   it('groups each version, annotates the failure, writes the table to the step summary and --summary', async () => {
     const stepSummary = join(work, 'step_summary.md');
     const summaryFile = join(work, 'run.md');
-    const r = await vc(
-      [
-        'build',
-        '--repo',
-        repo.url,
-        '--version',
-        RANGE,
-        '--platforms',
-        'linux/amd64',
-        '--push',
-        image(),
-        '--summary',
-        summaryFile,
-        '--verbose',
-        '--json',
-      ],
-      { env: { ...env, GITHUB_STEP_SUMMARY: stepSummary } },
-    );
+    const r = await vc(buildRange('--summary', summaryFile, '--verbose', '--json'), {
+      env: { ...env, GITHUB_STEP_SUMMARY: stepSummary },
+    });
     expect(r.exitCode, r.stderr).toBe(1);
     const s = json<BuildSummary>(r);
     expect(s.builds.map((b) => [b.version, b.skipped])).toEqual([['v1.9.3', false]]);
@@ -134,22 +125,9 @@ describe('build under GitHub Actions', () => {
 
 describe('build --progress json', () => {
   it('writes only JSON events on stderr, with the contract fields, ending with the run result', async () => {
-    const r = await vc(
-      [
-        'build',
-        '--repo',
-        repo.url,
-        '--version',
-        RANGE,
-        '--platforms',
-        'linux/amd64',
-        '--push',
-        image(),
-        '--progress',
-        'json',
-      ],
-      { env: { ...env, GITHUB_STEP_SUMMARY: join(work, 'json-step.md') } },
-    );
+    const r = await vc(buildRange('--progress', 'json'), {
+      env: { ...env, GITHUB_STEP_SUMMARY: join(work, 'json-step.md') },
+    });
     expect(r.exitCode, r.stderr).toBe(1);
     // stdout: the refs, as without --progress
     expect(r.stdout).toMatch(new RegExp(`^${image()}:v1\\.9\\.3@sha256:[0-9a-f]{64}\\n$`));

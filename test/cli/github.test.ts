@@ -11,22 +11,8 @@ import {
   githubReporter,
   workflowCommand,
 } from '../../src/cli/github.js';
-import type { Io } from '../../src/cli/io.js';
 import { lineReporter } from '../../src/cli/progress.js';
-import { runCli } from '../support/cli.js';
-
-function recordingIo(env: NodeJS.ProcessEnv = {}): Io & { text(): string } {
-  let err = '';
-  return {
-    out: () => {},
-    err: (t) => {
-      err += t;
-    },
-    env,
-    isTTY: false,
-    text: () => err,
-  };
-}
+import { recordingIo, runCli } from '../support/cli.js';
 
 /** What the runner reads back from a command's data (the inverse of escapeData). */
 const unescapeData = (s: string) => s.replaceAll('%0D', '\r').replaceAll('%0A', '\n').replaceAll('%25', '%');

@@ -2,25 +2,13 @@
 // mode picks, and a run's final error as a JSON event. (A real build with --progress json:
 // test/cli/ci-output.test.ts.)
 import { describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io.js';
 import { eventLine, jsonReporter } from '../../src/cli/json-progress.js';
 import { progressJsonInArgv, progressKind } from '../../src/cli/progress-mode.js';
-import { runCli } from '../support/cli.js';
+import { recordingIo, runCli } from '../support/cli.js';
 
 const FIELDS = ['time', 'event', 'version', 'stage', 'platform', 'state', 'message'];
 
-function io(env: NodeJS.ProcessEnv = {}, isTTY = false): Io & { lines(): string[] } {
-  let err = '';
-  return {
-    out: () => {},
-    err: (t) => {
-      err += t;
-    },
-    env,
-    isTTY,
-    lines: () => err.split('\n').filter(Boolean),
-  };
-}
+const io = recordingIo;
 
 describe('jsonReporter', () => {
   it('writes one JSON object per line with the fields that apply, in the contract order', () => {

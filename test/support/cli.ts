@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import type { Io } from '../../src/cli/io.js';
 import { sharedGoCache } from './go-harness.js';
 
 /** The compiled CLI, as users run it (test/global-setup.ts builds it first). */
@@ -72,5 +73,23 @@ export function buildEnv(work: string): Record<string, string> {
     GOPROXY: 'off',
     GOCACHE: sharedGoCache(),
     CI: 'true',
+  };
+}
+
+/** An Io that keeps what goes to stderr (stdout is dropped), for reporters and printers under test. */
+export function recordingIo(
+  env: NodeJS.ProcessEnv = {},
+  isTTY = false,
+): Io & { text(): string; lines(): string[] } {
+  let err = '';
+  return {
+    out: () => {},
+    err: (t) => {
+      err += t;
+    },
+    env,
+    isTTY,
+    text: () => err,
+    lines: () => err.split('\n').filter(Boolean),
   };
 }
