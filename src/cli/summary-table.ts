@@ -7,11 +7,10 @@ import type { BuildEntry, BuildFailure, BuildSummary } from '../pipeline/build.j
 import { eraFor, formatEraRange } from '../versions/index.js';
 
 /**
- * A build entry as the table reads it. `go` (issue 13: the Go that built it and how it was had) and
- * `smoke` (issue 12: `build --smoke`) are optional here, so the table shows them once entries carry them.
+ * A build entry as the table reads it. `smoke` (issue 12: `build --smoke`) is optional here, so the
+ * table shows it once entries carry it.
  */
 export type SummaryEntry = BuildEntry & {
-  go?: { version: string; source: string } | null;
   smoke?: { verdict: string } | null;
 };
 
@@ -36,7 +35,8 @@ function era(version: string): string {
   }
 }
 
-function goText(go: SummaryEntry['go']): string | undefined {
+/** The Go and how it was had: `1.17.13 (download)`. */
+function goText(go: SummaryEntry['go'] | undefined): string | undefined {
   return go ? `${go.version} (${go.source})` : undefined;
 }
 

@@ -23,15 +23,18 @@ const ctx = (more: Record<string, unknown> = {}) =>
     ...more,
   }) as Parameters<typeof evaluate>[1];
 
+/** `${{ e }}`, as a workflow writes it */
+const ex = (e: string) => `\${{ ${e} }}`;
+
 describe('expressions', () => {
   it('evaluate as GitHub does: ||, &&, fromJSON, booleans, missing values', () => {
-    expect(interpolate("${{ inputs.range || '>=1.8.0' }}", ctx())).toBe('>=1.8.0');
-    expect(interpolate("${{ inputs.force && '--force' || '' }}", ctx())).toBe('');
-    expect(interpolate("x${{ inputs.force && '--force' || '' }}y", ctx({ inputs: { force: true } }))).toBe(
+    expect(interpolate(ex("inputs.range || '>=1.8.0'"), ctx())).toBe('>=1.8.0');
+    expect(interpolate(ex("inputs.force && '--force' || ''"), ctx())).toBe('');
+    expect(interpolate(`x${ex("inputs.force && '--force' || ''")}y`, ctx({ inputs: { force: true } }))).toBe(
       'x--forcey',
     );
-    expect(interpolate('ghcr.io/${{ github.repository_owner }}', ctx())).toBe('ghcr.io/Acme');
-    expect(interpolate('[${{ matrix.nothing }}]', ctx({ matrix: {} }))).toBe('[]');
+    expect(interpolate(`ghcr.io/${ex('github.repository_owner')}`, ctx())).toBe('ghcr.io/Acme');
+    expect(interpolate(`[${ex('matrix.nothing')}]`, ctx({ matrix: {} }))).toBe('[]');
     expect(evaluate('fromJSON(needs.m.outputs.matrix)', ctx())).toEqual({ include: [{ version: 'v1.9.3' }] });
     expect(evaluate('success()', ctx())).toBe(true);
     expect(evaluate('failure()', ctx({ job: { status: 'failure' } }))).toBe(true);

@@ -47,6 +47,7 @@ describe('GitHub workflows', () => {
     expect(wf.env.REGISTRY).toBe('ghcr.io');
     const name = wf.jobs.image.steps.find((s: { id?: string }) => s.id === 'image');
     // ghcr.io refuses an upper-case path ("repository name must be lowercase"); owners may have capitals
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${OWNER,,}, not a JS template
     expect(name.run).toBe('echo "name=$REGISTRY/${OWNER,,}/coredns" >> "$GITHUB_OUTPUT"');
     // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not JS templates
     expect(name.env.OWNER).toBe('${{ github.repository_owner }}');
@@ -101,6 +102,10 @@ describe('GitHub workflows', () => {
       with?: Record<string, string>;
     }[];
     expect(steps.find((s) => s.id === 'go-dirs')?.run).toContain('go env GOMODCACHE');
+    const setupGo = steps.find((s) => s.uses?.startsWith('actions/setup-go@'));
+    // each job installs its upstream Go (the matrix entry's `go`), which --go auto (the default) finds
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not JS templates
+    expect(setupGo?.with?.['go-version']).toBe('${{ matrix.go }}');
     const cache = steps.find((s) => s.uses?.startsWith('actions/cache@'));
     // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not JS templates
     expect(cache?.with?.path).toContain('${{ steps.go-dirs.outputs.modcache }}');
@@ -108,5 +113,10 @@ describe('GitHub workflows', () => {
     expect(cache?.with?.path).toContain('${{ steps.go-dirs.outputs.cache }}');
     // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not JS templates
     expect(cache?.with?.key).toContain('coredns-${{ matrix.version }}');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not JS templates
+    expect(cache?.with?.key).toContain('go-${{ matrix.go }}');
+    const build = steps.find((s) => s.run?.includes('main.js build'));
+    expect(build?.run).not.toContain('--go-toolchain');
+    expect(build?.run).not.toMatch(/--go (?!auto)/);
   });
 });

@@ -13,6 +13,7 @@ function entry(version: string, fields: Partial<SummaryEntry> = {}): SummaryEntr
     digest: DIGEST,
     refs: [`127.0.0.1:5000/coredns:${version}@${DIGEST}`],
     skipped: false,
+    go: { version: '1.17.13', path: '/cache/go/1.17.13/bin/go', source: 'download' },
     seconds: 12.34,
     ...fields,
   };
@@ -69,7 +70,7 @@ describe('renderSummary', () => {
         'v1.6.8',
         'v1.6.5 - v1.6.9 (single-stack)',
         'linux/amd64, linux/arm64',
-        '-',
+        '1.17.13 (download)',
         '12.3 s',
         '-',
         '`/out/linux/amd64/coredns`<br>`/out/linux/arm64/coredns`',
@@ -81,7 +82,7 @@ describe('renderSummary', () => {
         'v1.12.0',
         'v1.11.4 - v1.14.2 (dual-stack)',
         'linux/amd64, linux/arm64',
-        '-',
+        '1.17.13 (download)',
         '0.4 s',
         `\`${DIGEST}\``,
         `\`127.0.0.1:5000/coredns:v1.12.0@${DIGEST}\``,
@@ -93,18 +94,18 @@ describe('renderSummary', () => {
     expect(md).not.toContain('last lines of the log');
   });
 
-  it('fills the Go and smoke columns once entries carry them', () => {
+  it('shows the Go and how it was had, and the smoke verdict once entries carry one', () => {
     const md = renderSummary({
       builds: [
         entry('v1.9.3', {
-          go: { version: '1.17.13', source: 'upstream (.github/workflows)' },
+          go: { version: '1.23.4', path: null, source: 'installed' },
           smoke: { verdict: 'ok' },
         }),
       ],
       failed: [],
     });
     const [row] = cells(md);
-    expect(row?.[3]).toBe('1.17.13 (upstream (.github/workflows))');
+    expect(row?.[3]).toBe('1.23.4 (installed)');
     expect(row?.[7]).toBe('ok');
   });
 
