@@ -49,7 +49,8 @@ describe('build under GitHub Actions', () => {
   it('groups each version, annotates the failure, writes the table to the step summary and --summary', async () => {
     const stepSummary = join(work, 'step_summary.md');
     const summaryFile = join(work, 'run.md');
-    const r = await vc(buildRange('--summary', summaryFile, '--verbose', '--json'), {
+    // --go local: the go on PATH, asked for its version (a go command --verbose shows)
+    const r = await vc(buildRange('--summary', summaryFile, '--verbose', '--go', 'local', '--json'), {
       env: { ...env, GITHUB_STEP_SUMMARY: stepSummary },
     });
     expect(r.exitCode, r.stderr).toBe(1);
