@@ -10,6 +10,7 @@ import { describeOutput, type Output, singlePlatformOutput } from '../publish/ou
 import { isValidTag, parseRef, refTag, repoName } from '../registry/ref.js';
 import type { Platform, Release } from '../types.js';
 import { formatPlatform, parsePlatforms, samePlatform } from '../versions/index.js';
+import type { AttestOptions } from './attest.js';
 import type { Selection } from './resolve.js';
 
 export interface BuildRequest {
@@ -39,6 +40,8 @@ export interface BuildRequest {
   tagSuffix: string;
   /** more tags for the newest version of the run, e.g. latest */
   alsoTag: string[];
+  /** SBOM and provenance: what to attach and where else to write them (none when absent) */
+  attest?: AttestOptions;
 }
 
 /** The machine the build runs on, as far as the plan needs it. */

@@ -12,6 +12,7 @@ import { runResultLine } from '../json-progress.js';
 import { DEFAULT_PLATFORMS, parseChoice, parsePositiveInt } from '../options.js';
 import type { Reporter } from '../progress.js';
 import { type ProgressKind, parseProgress, progressKind, streamReporter } from '../progress-mode.js';
+import { packageVersion } from '../version.js';
 import type { CommandEnv } from './shared.js';
 
 export interface BuildCliOptions {
@@ -40,6 +41,10 @@ export interface BuildCliOptions {
   alsoTag?: string[];
   quiet?: boolean;
   dryRun?: boolean;
+  /** commander's --no-sbom / --no-provenance */
+  sbom: boolean;
+  provenance: boolean;
+  attestationsDir?: string;
   summary?: string;
   progress?: string;
   verbose?: boolean;
@@ -226,6 +231,14 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
       releaseMakefile: Boolean(opts.releaseMakefile),
       tagSuffix: opts.tagSuffix,
       alsoTag: opts.alsoTag ?? [],
+      attest: {
+        sbom: opts.sbom !== false,
+        provenance: opts.provenance !== false,
+        ...(opts.attestationsDir !== undefined
+          ? { attestationsDir: resolvePath(process.cwd(), opts.attestationsDir) }
+          : {}),
+        toolVersion: packageVersion(),
+      },
     };
     const effects: BuildEffects = {
       registry: () => {
@@ -315,6 +328,12 @@ export function registerBuild(program: Command, env: CommandEnv): void {
     .option('--insecure', 'plain http to registries that are not on loopback')
     .option('--tag-suffix <suffix>', 'appended to every version tag, e.g. -vc1', '')
     .option('--also-tag <tag>', 'another tag for the newest version built, e.g. latest', collect)
+    .option('--no-sbom', 'attach no CycloneDX SBOM (one per platform image by default)')
+    .option('--no-provenance', 'attach no SLSA provenance (attached by default)')
+    .option(
+      '--attestations-dir <dir>',
+      'also write the SBOMs and provenance there, in one folder per version',
+    )
     .option('--dry-run', 'print the plan (versions, platforms, targets, tags, what is current) and stop')
     .option('--summary <file>', "write the run's Markdown table (as GitHub Actions' step summary shows it)")
     .option('--progress <mode>', 'auto, tty (task list), plain (lines) or json (one event per line)', 'auto')

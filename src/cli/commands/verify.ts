@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { AttestationCheck } from '../../attest/verify.js';
 import type { VerifyResult } from '../../image/verify.js';
 import { printJson } from '../io.js';
 import type { CommandEnv } from './shared.js';
@@ -8,7 +9,14 @@ interface VerifyOptions {
   insecure?: boolean;
 }
 
-function printTable(r: VerifyResult, env: CommandEnv): void {
+function describeCheck(what: string, c: AttestationCheck): string {
+  return `${what}: ${!c.present ? 'none attached' : c.ok ? 'ok' : 'MISMATCH'}\n`;
+}
+
+function printTable(
+  r: VerifyResult & { sbom: AttestationCheck; provenance: AttestationCheck },
+  env: CommandEnv,
+): void {
   const rows = [
     ['PLATFORM', 'MANIFEST', 'ANNOTATION KEY', 'PATCHED'],
     ...r.platforms.map((p) => [
@@ -30,6 +38,8 @@ function printTable(r: VerifyResult, env: CommandEnv): void {
   const version = r.labels['org.opencontainers.image.version'];
   if (version)
     env.io.out(`CoreDNS ${version}, commit ${r.labels['org.opencontainers.image.revision'] ?? '?'}\n`);
+  env.io.out(describeCheck('SBOM', r.sbom));
+  env.io.out(describeCheck('provenance', r.provenance));
   env.io.out(r.ok ? 'ok\n' : '');
 }
 
@@ -53,6 +63,9 @@ export async function runVerify(spec: string, opts: VerifyOptions, env: CommandE
   if (opts.json) printJson(env.io, result);
   else printTable(result, env);
   for (const p of result.problems) env.io.err(`problem: ${p}\n`);
+  for (const [what, c] of [['SBOM', result.sbom] as const, ['provenance', result.provenance] as const]) {
+    if (!c.present) env.io.err(`warning: ${spec} has no ${what} attached\n`);
+  }
   if (!result.ok)
     env.io.err(
       `error: ${spec} failed verification (${result.problems.length} problem${result.problems.length > 1 ? 's' : ''})\n`,
