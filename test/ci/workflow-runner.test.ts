@@ -153,6 +153,8 @@ jobs:
     steps:
       - name: Sign (keyless)
         run: cosign sign --yes something
+      - name: Sign with a key
+        run: cosign sign --key cosign.key something || echo "no cosign here"
       - name: broken
         run: |
           echo before
@@ -169,15 +171,16 @@ jobs:
       ...base,
       event: { name: 'push' },
       file: wf,
-      githubOnly: [{ job: 'j', step: /^Sign/, reason: 'needs the OIDC token' }],
+      githubOnly: [{ run: /\bcosign sign\b(?![^\n]*--key)/, reason: 'needs the OIDC token' }],
     });
     expect(r.steps.map((s) => [s.name, s.status, s.exitCode ?? s.reason])).toEqual([
       ['Sign (keyless)', 'skipped', 'needs the OIDC token'],
+      ['Sign with a key', 'ran', 0],
       ['broken', 'ran', 1],
       ['after', 'skipped', 'if: success() is false'],
       ['always', 'ran', 0],
     ]);
-    expect(r.steps[1]?.output).toBe('before\n');
+    expect(r.steps[2]?.output).toBe('before\n');
   });
 
   it('refuses a GitHub-only declaration that matches no step, and an override of an env it lacks', async () => {

@@ -25,6 +25,13 @@ import {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const workflow = (name: string) => join(ROOT, '.github/workflows', name);
 
+/** Keyless signing, wherever a workflow does it (no `--key` on the line). */
+const KEYLESS_COSIGN: GitHubOnlyStep = {
+  run: /\bcosign (sign|attest)\b(?![^\n]*--key)/,
+  reason:
+    "keyless cosign: the job's GitHub OIDC token (id-token: write) buys the Fulcio certificate; Rekor is on the internet",
+};
+
 /** Steps that need GitHub itself, by workflow: skipped here, with why. */
 const GITHUB_ONLY: Record<string, GitHubOnlyStep[]> = {
   'ci.yml': [
@@ -33,8 +40,9 @@ const GITHUB_ONLY: Record<string, GitHubOnlyStep[]> = {
       step: /^Lint, typecheck and every test/,
       reason: 'it is this suite: .ci/run runs scripts/test.sh, which runs this test',
     },
+    KEYLESS_COSIGN,
   ],
-  'images.yml': [],
+  'images.yml': [KEYLESS_COSIGN],
 };
 
 let work: string;

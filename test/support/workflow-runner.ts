@@ -47,12 +47,18 @@ interface Workflow {
   on?: { workflow_dispatch?: { inputs?: Record<string, { default?: Json; type?: string }> } };
 }
 
-/** A step this machine cannot run, with why (e.g. keyless signing needs GitHub's OIDC token). */
-export interface GitHubOnlyStep {
-  job: string;
-  /** the step's name as written (before expressions) */
-  step: RegExp;
-  reason: string;
+/**
+ * A step this machine cannot run, with why: one named step of a job (it must exist: a declaration that
+ * matches nothing is an error), or a rule on what any step runs (e.g. keyless `cosign sign`, which needs
+ * GitHub's OIDC token), which applies wherever such a step appears.
+ */
+export type GitHubOnlyStep =
+  | { job: string /** the step's name as written (before expressions) */; step: RegExp; reason: string }
+  | { /** the step's `run:` as written */ run: RegExp; reason: string };
+
+function declares(g: GitHubOnlyStep, jobId: string, step: Step): boolean {
+  if ('run' in g) return step.run !== undefined && g.run.test(step.run);
+  return g.job === jobId && step.name !== undefined && g.step.test(step.name);
 }
 
 export interface RunWorkflowOptions {
@@ -383,9 +389,7 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<WorkflowRun
             `${workflowName} › ${label} › ${name}: ${r.status === 'ran' ? `ran, exit ${r.exitCode}` : `skipped: ${r.reason}`}`,
           );
         };
-        const declared = opts.githubOnly.find(
-          (g) => g.job === jobId && step.name !== undefined && g.step.test(step.name),
-        );
+        const declared = opts.githubOnly.find((g) => declares(g, jobId, step));
         if (declared) matched.add(declared);
         if (step.uses !== undefined) {
           record({
@@ -487,11 +491,9 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<WorkflowRun
       needsContext[jobId] = { outputs, result: ctx.job.status };
     }
   }
-  const stale = opts.githubOnly.filter((g) => !matched.has(g));
+  const stale = opts.githubOnly.flatMap((g) => ('job' in g && !matched.has(g) ? [`${g.job}/${g.step}`] : []));
   if (stale.length > 0) {
-    throw new Error(
-      `declared GitHub-only steps not in ${opts.file}: ${stale.map((g) => `${g.job}/${g.step}`).join(', ')}`,
-    );
+    throw new Error(`declared GitHub-only steps not in ${opts.file}: ${stale.join(', ')}`);
   }
   return { steps: results, outputs: jobOutputs };
 }
