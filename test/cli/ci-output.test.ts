@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderSummary } from '../../src/cli/summary-table.js';
+import { packageVersion } from '../../src/cli/version.js';
 import type { BuildSummary } from '../../src/pipeline/build.js';
 import { buildEnv, json, vc } from '../support/cli.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
@@ -86,7 +87,7 @@ describe('build under GitHub Actions', () => {
     expect(r.stderr).not.toContain(registry.password);
 
     // one table, the same in both places, rendered from the run's summary
-    const table = renderSummary(s);
+    const table = renderSummary(s, `vc-coredns ${packageVersion()} build`);
     expect(await readFile(summaryFile, 'utf8')).toBe(table);
     expect(await readFile(stepSummary, 'utf8')).toBe(table);
     const digest = s.builds[0]?.digest as string;
@@ -106,7 +107,7 @@ describe('build under GitHub Actions', () => {
     const second = await vc([...args, '--push', image(), '--quiet'], { env: stepEnv });
     expect(second.exitCode, second.stderr).toBe(0);
     const text = await readFile(stepSummary, 'utf8');
-    expect(text.match(/^### vc-coredns build$/gm)).toHaveLength(2);
+    expect(text.match(/^### vc-coredns \d+\.\d+\.\d+\S* build$/gm)).toHaveLength(2);
     expect(text).toContain('0 built, 1 skipped, 0 failed');
   });
 

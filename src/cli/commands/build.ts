@@ -118,7 +118,7 @@ async function writeRunReports(summary: BuildSummary, opts: BuildCliOptions, env
     for (const f of summary.failed) annotateError(io, `CoreDNS ${f.version} failed to build`, f.error);
   }
   const { renderSummary } = await import('../summary-table.js');
-  const markdown = renderSummary(summary);
+  const markdown = renderSummary(summary, `vc-coredns ${packageVersion()} build`);
   if (opts.summary !== undefined) {
     const file = resolvePath(opts.summary);
     await mkdir(dirname(file), { recursive: true });
