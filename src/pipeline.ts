@@ -46,6 +46,7 @@ import {
   eraFor,
   filterSemverTags,
   formatPlatform,
+  hostPlatform,
   type KubernetesTable,
   parsePlatforms,
   parseVersion,
@@ -323,21 +324,6 @@ function singlePlatform(platforms: Platform[], host: Platform, what: string): Pl
     );
   }
   return match;
-}
-
-function hostPlatform(): Platform {
-  const arch =
-    (
-      {
-        x64: 'amd64',
-        arm64: 'arm64',
-        arm: 'arm',
-        ppc64: 'ppc64le',
-        s390x: 's390x',
-        riscv64: 'riscv64',
-      } as Record<string, string>
-    )[process.arch] ?? process.arch;
-  return arch === 'arm' ? { os: 'linux', arch, variant: 'v7' } : { os: 'linux', arch };
 }
 
 interface Target {

@@ -9,6 +9,7 @@ import { registerMatrix } from './commands/matrix.js';
 import { registerPatch } from './commands/patch.js';
 import { registerPrepare } from './commands/prepare.js';
 import type { CommandEnv } from './commands/shared.js';
+import { registerSmoke } from './commands/smoke.js';
 import { registerVerify } from './commands/verify.js';
 import { registerVersions } from './commands/versions.js';
 import { type Io, printError, processIo } from './io.js';
@@ -24,7 +25,7 @@ class Exit {
   constructor(readonly code: number) {}
 }
 
-export function buildProgram(io: Io, signal: AbortSignal): Command {
+export function buildProgram(io: Io, signal: AbortSignal, debug = false): Command {
   const program = new Command('vc-coredns');
   const env: CommandEnv = {
     io,
@@ -32,6 +33,7 @@ export function buildProgram(io: Io, signal: AbortSignal): Command {
     exit: (code: number) => {
       throw new Exit(code);
     },
+    debug,
   };
   program
     .description('Patched CoreDNS images for Kubernetes VirtualCluster tenants, for every CoreDNS release')
@@ -53,6 +55,7 @@ Examples:
   $ vc-coredns patch ./coredns --diff
   $ vc-coredns matrix --range '>=1.10.0' --format github
   $ vc-coredns verify ghcr.io/acme/coredns:v1.9.3
+  $ vc-coredns smoke oci:./dist/oci:v1.9.3
   $ vc-coredns manifest --image ghcr.io/acme/coredns:v1.9.3 | kubectl apply -f -`,
     );
   registerVersions(program, env);
@@ -61,6 +64,7 @@ Examples:
   registerBuild(program, env);
   registerMatrix(program, env);
   registerVerify(program, env);
+  registerSmoke(program, env);
   registerManifest(program, env);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   return program;
@@ -75,7 +79,7 @@ export async function run(
   const json = argv.includes('--json');
   const debug = argv.includes('--debug');
   try {
-    await buildProgram(io, signal).parseAsync(
+    await buildProgram(io, signal, debug).parseAsync(
       argv.filter((a) => a !== '--debug'),
       { from: 'user' },
     );

@@ -72,7 +72,7 @@ function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
 }
 
 /** The /coredns entry of the image: the last layer that has it wins. */
-function findCoreDns(layers: Uint8Array[]) {
+export function findCoreDns(layers: Uint8Array[]) {
   for (let i = layers.length - 1; i >= 0; i--) {
     const entry = readLayerEntries(layers[i] as Uint8Array).find(
       (e) => e.path.replace(/^\.?\/+/, '') === 'coredns' && (e.typeflag === '0' || e.typeflag === '\0'),

@@ -29,6 +29,22 @@ export function parsePlatform(input: string): Platform {
   return variant === undefined ? { os, arch } : { os, arch, variant };
 }
 
+const NODE_ARCH: Record<string, string> = {
+  x64: 'amd64',
+  arm64: 'arm64',
+  arm: 'arm',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+  loong64: 'loong64',
+};
+
+/** The Linux platform of a CPU (Node's `process.arch` names): what this host's binaries are built for. */
+export function hostPlatform(nodeArch: string = process.arch): Platform {
+  const arch = NODE_ARCH[nodeArch] ?? nodeArch;
+  return arch === 'arm' ? { os: 'linux', arch, variant: 'v7' } : { os: 'linux', arch };
+}
+
 export function formatPlatform(p: Platform): string {
   return p.variant ? `${p.os}/${p.arch}/${p.variant}` : `${p.os}/${p.arch}`;
 }

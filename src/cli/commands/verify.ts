@@ -11,7 +11,7 @@ interface VerifyOptions {
 }
 
 /** `oci:DIR:TAG` reads an OCI layout; anything else is a registry reference. */
-async function fetchFromLayout(spec: string): Promise<VerifyInput> {
+export async function fetchFromLayout(spec: string): Promise<VerifyInput> {
   const { blobPath, readOciLayoutTag } = await import('../../publish/oci-layout.js');
   const rest = spec.slice('oci:'.length);
   const colon = rest.lastIndexOf(':');
@@ -38,7 +38,11 @@ async function fetchFromLayout(spec: string): Promise<VerifyInput> {
   };
 }
 
-async function fetchFromRegistry(spec: string, opts: VerifyOptions, env: CommandEnv): Promise<VerifyInput> {
+export async function fetchFromRegistry(
+  spec: string,
+  opts: { insecure?: boolean },
+  env: CommandEnv,
+): Promise<VerifyInput> {
   const [{ RegistryClient }, { dockerCredentials }, { parseRef, formatRef }, { readRemoteImage }] =
     await Promise.all([
       import('../../registry/client.js'),
