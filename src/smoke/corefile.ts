@@ -20,11 +20,14 @@ ${optional.map((l) => `    ${l}\n`).join('')}    kubernetes ${ZONE} in-addr.arpa
 `;
 }
 
-/** The DNS plugins `coredns -plugins` lists (lines like `  dns.kubernetes`). */
+/**
+ * The plugins `coredns -plugins` lists: `  dns.kubernetes` under "Other plugins:" (caddy-era layout)
+ * or one bare name a line (newer releases). Section headers end in ":" and never match.
+ */
 export function parsePlugins(output: string): Set<string> {
   const names = new Set<string>();
   for (const line of output.split('\n')) {
-    const m = /^\s+dns\.([a-z0-9_]+)\s*$/.exec(line);
+    const m = /^\s*(?:dns\.)?([a-z0-9_]+)\s*$/.exec(line);
     if (m?.[1]) names.add(m[1]);
   }
   return names;

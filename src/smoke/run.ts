@@ -2,9 +2,9 @@
 // an unprivileged child (nobody, when vc-coredns is root) on a free port of 127.0.0.1 with a Corefile
 // written here; the binary, the API server and every socket are gone when this returns or throws,
 // also on abort, on the timeout and when the binary crashes. Only the work dir may stay (`keep`).
-import { chmod, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execaRunner, type Runner, type RunResult } from '../build/runner.js';
 import { VcError } from '../errors.js';
 import { readinessCase, type Scenario, smokeScenario } from './cases.js';
@@ -37,6 +37,8 @@ export interface SmokeBinaryRequest {
   /** each API request as one line (`--debug`) */
   onRequest?: (line: string) => void;
   runner?: Runner;
+  /** where the work dir is made (default: the OS temp dir) */
+  tmpDir?: string;
 }
 
 export interface SmokeRun {
@@ -77,6 +79,23 @@ function describeExit(r: RunResult): string {
   return `exited with code ${r.exitCode}`;
 }
 
+/** Every folder above dir must let others pass (o+x): the binary runs as nobody. */
+async function assertTraversable(dir: string): Promise<void> {
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    const s = await stat(d);
+    if ((s.mode & 0o001) === 0) {
+      throw new VcError(
+        `the smoke test runs CoreDNS as nobody, who cannot reach ${dir}: ${d} is closed to others`,
+        {
+          code: 'SMOKE_TMPDIR',
+          hint: `point TMPDIR at a folder every user can pass through (chmod o+x ${d}), e.g. TMPDIR=/tmp`,
+        },
+      );
+    }
+    if (d === dirname(d)) return;
+  }
+}
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(done, ms);
@@ -99,7 +118,7 @@ export async function smokeBinary(req: SmokeBinaryRequest): Promise<SmokeRun> {
   const ids = root ? { uid: UNPRIVILEGED, gid: UNPRIVILEGED } : {};
   const env = (dir: string) => ({ PATH: '/usr/local/bin:/usr/bin:/bin', HOME: dir, TMPDIR: dir });
 
-  const dir = await mkdtemp(join(tmpdir(), 'vc-coredns-smoke-'));
+  const dir = await mkdtemp(join(req.tmpDir ?? tmpdir(), 'vc-coredns-smoke-'));
   const pids: number[] = [];
   let api: FakeApi | null = null;
   let server: { stop: AbortController; done: Promise<RunResult> } | null = null;
@@ -127,6 +146,7 @@ export async function smokeBinary(req: SmokeBinaryRequest): Promise<SmokeRun> {
 
   try {
     await chmod(dir, 0o755); // the unprivileged child must reach its binary and Corefile
+    if (root) await assertTraversable(dir);
     const binary = join(dir, 'coredns');
     if (typeof req.binary === 'string') await copyFile(req.binary, binary);
     else await writeFile(binary, req.binary);
@@ -224,7 +244,7 @@ export async function smokeBinary(req: SmokeBinaryRequest): Promise<SmokeRun> {
     if (!answered) {
       const crashed = exited as RunResult | null;
       fail(
-        crashed ? `CoreDNS ${describeExit(crashed)} before it answered` : timeoutMessage(),
+        crashed && !timedOut() ? `CoreDNS ${describeExit(crashed)} before it answered` : timeoutMessage(),
         await serverLog(),
       );
       return result;
@@ -248,10 +268,11 @@ export async function smokeBinary(req: SmokeBinaryRequest): Promise<SmokeRun> {
     }
     if (outer.aborted) throw outer.reason;
     const crashed = exited as RunResult | null;
-    if (crashed) {
-      fail(`CoreDNS ${describeExit(crashed)} while answering`, await serverLog());
-    } else if (result.cases.length < scenario.cases.length) {
-      fail(timeoutMessage(), await serverLog());
+    const whileAnswering = (r: RunResult) => `CoreDNS ${describeExit(r)} while answering`;
+    if (result.cases.length < scenario.cases.length) {
+      fail(crashed && !timedOut() ? whileAnswering(crashed) : timeoutMessage(), await serverLog());
+    } else if (crashed && !crashed.aborted) {
+      fail(whileAnswering(crashed), await serverLog());
     }
     result.verdict = verdictOf(result.cases, result.error === null);
     result.ok = result.verdict === 'ok';
