@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execaRunner } from '../../src/build/runner.js';
+import type { SmokeDocument } from '../../src/cli/commands/smoke.js';
 import { assembleImage, imageLabels, loadBuiltinBase } from '../../src/image/index.js';
 import { dockerArchiveSink, ociLayoutSink } from '../../src/publish/index.js';
 import { smokeBinary } from '../../src/smoke/run.js';
@@ -16,30 +17,13 @@ import { eraFor } from '../../src/versions/index.js';
 import { type CliResult, json, vc } from '../support/cli.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
 import { ANNOTATION_KEY, buildHarness, sharedGoCache, writeGoHarness } from '../support/go-harness.js';
+import { alive } from '../support/processes.js';
 import { skopeo, startRegistry, type TestRegistry } from '../support/registry.js';
 
 const PATCH_FIXTURES = fileURLToPath(new URL('../fixtures/patch/', import.meta.url));
 const AMD64: Platform = { os: 'linux', arch: 'amd64' };
 
-interface SmokeJson {
-  ref: string;
-  platform: string;
-  coredns: string | null;
-  annotation: string;
-  ok: boolean;
-  verdict: string;
-  cases: {
-    name: string;
-    question: string;
-    type: string;
-    transport: string;
-    want: string;
-    got: string;
-    ok: boolean;
-  }[];
-  error: string | null;
-  log: string[];
-}
+type SmokeJson = SmokeDocument;
 
 let work: string;
 let repo: FixtureRepo;
@@ -91,15 +75,6 @@ async function image(binaryPath: string, version: string, key = ANNOTATION_KEY) 
     }),
     sourceDateEpoch: 1653663600,
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function portOpen(port: number): Promise<boolean> {
