@@ -162,6 +162,17 @@ describe('smoke of images', () => {
       ['a over tcp', 'A', 'tcp', '10.96.0.99', true],
     ]);
 
+    // verify --smoke: the static checks, then the same smoke run inside its document
+    const verify = await vc(['verify', `oci:${layout}:v1.9.3`, '--smoke', '--json'], { env });
+    expect(verify.exitCode, verify.stderr).toBe(0);
+    const verified = json<{ ok: boolean; problems: string[]; smoke: SmokeJson }>(verify);
+    expect(verified).toMatchObject({
+      ok: true,
+      problems: [],
+      smoke: { verdict: 'ok', platform: 'linux/amd64' },
+    });
+    expect(verified.smoke.cases).toHaveLength(12);
+
     const copy = await skopeo([
       'copy',
       '--all',
@@ -198,6 +209,13 @@ describe('smoke of images', () => {
     expect(r.stderr).toContain(
       `error: oci:${layout}:unpatched answers with the Services' own cluster IPs: it is not patched\n`,
     );
+    // verify --smoke: the static checks pass (this binary carries the key as a flag default), smoke does not
+    const verify = await vc(['verify', `oci:${layout}:unpatched`, '--smoke'], { env });
+    expect(verify.exitCode).toBe(1);
+    expect(verify.stderr.match(/^problem: .*$/gm)).toEqual([
+      `problem: smoke: oci:${layout}:unpatched answers with the Services' own cluster IPs: it is not patched`,
+    ]);
+    expect(verify.stdout).toMatch(/^not-patched \(7\/12 cases, [\d.]+ s\)$/m);
   });
 
   it('a docker archive of a single-stack era (v1.6.8) passes, with b and c single-stack', async () => {

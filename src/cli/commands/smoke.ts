@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { badInput } from '../../errors.js';
+import { badInput, type VcError } from '../../errors.js';
+import type { VerifyInput } from '../../image/verify.js';
 import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../patch/annotation-key.js';
 import type { SmokeRun } from '../../smoke/run.js';
 import { type Io, printJson } from '../io.js';
@@ -114,7 +115,16 @@ export function smokeKey(flag: string | undefined, label: string | null): string
   return given ?? label ?? DEFAULT_ANNOTATION;
 }
 
-export async function runSmoke(spec: string, opts: SmokeOptions, env: CommandEnv): Promise<number> {
+/**
+ * Runs the smoke test of `spec` and returns its document and the failure to report (null when it
+ * passed). `input`: the image already read (verify --smoke), else it is read here.
+ */
+export async function smokeRef(
+  spec: string,
+  opts: SmokeOptions,
+  env: CommandEnv,
+  input?: VerifyInput,
+): Promise<{ doc: SmokeDocument; failure: VcError | null }> {
   const timeoutSeconds =
     opts.timeout === undefined ? undefined : parsePositiveInt('--timeout', String(opts.timeout));
   const [{ smokeBinary, smokeFailure, DEFAULT_TIMEOUT_SECONDS }, { smokePlatform, imageCoreDns }, platforms] =
@@ -137,12 +147,13 @@ export async function runSmoke(spec: string, opts: SmokeOptions, env: CommandEnv
     key = smokeKey(opts.annotation, null);
   } else {
     const { readSmokeImage } = await import('./smoke-input.js');
-    const input = await readSmokeImage(spec, { insecure: opts.insecure }, env);
-    const image = imageCoreDns(input.images, platform);
+    const image = imageCoreDns(
+      (input ?? (await readSmokeImage(spec, { insecure: opts.insecure }, env))).images,
+      platform,
+    );
     key = smokeKey(opts.annotation, image.key);
     binary = image.binary;
   }
-  const platformName = platforms.formatPlatform(platform);
   const run = await smokeBinary({
     binary,
     key,
@@ -152,11 +163,15 @@ export async function runSmoke(spec: string, opts: SmokeOptions, env: CommandEnv
     log: (l) => env.io.err(`${l}\n`),
     ...(env.debug ? { onRequest: (l: string) => env.io.err(`api: ${l}\n`) } : {}),
   });
-  const doc = await smokeDocument(spec, platformName, key, run);
+  if (run.dir) env.io.err(`kept ${run.dir} (Corefile, coredns.log, api-requests.log)\n`);
+  const doc = await smokeDocument(spec, platforms.formatPlatform(platform), key, run);
+  return { doc, failure: smokeFailure(run, spec) };
+}
+
+export async function runSmoke(spec: string, opts: SmokeOptions, env: CommandEnv): Promise<number> {
+  const { doc, failure } = await smokeRef(spec, opts, env);
   if (opts.json) printJson(env.io, doc);
   else printSmoke(doc, env.io);
-  if (run.dir) env.io.err(`kept ${run.dir} (Corefile, coredns.log, api-requests.log)\n`);
-  const failure = smokeFailure(run, spec);
   if (failure) {
     env.io.err(`error: ${failure.message}\n`);
     if (failure.hint) env.io.err(`hint: ${failure.hint}\n`);

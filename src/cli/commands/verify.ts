@@ -4,10 +4,13 @@ import { badInput, VcError } from '../../errors.js';
 import type { VerifyInput, VerifyResult } from '../../image/verify.js';
 import { printJson } from '../io.js';
 import type { CommandEnv } from './shared.js';
+import type { SmokeDocument } from './smoke.js';
 
 interface VerifyOptions {
   json?: boolean;
   insecure?: boolean;
+  smoke?: boolean;
+  timeout?: string;
 }
 
 /** `oci:DIR:TAG` reads an OCI layout; anything else is a registry reference. */
@@ -104,12 +107,27 @@ function printTable(r: VerifyResult, env: CommandEnv): void {
 
 export async function runVerify(spec: string, opts: VerifyOptions, env: CommandEnv): Promise<number> {
   const { verifyImage } = await import('../../image/verify.js');
+  // --smoke on a host that cannot run CoreDNS is bad input, found before anything is fetched.
+  if (opts.smoke) (await import('../../smoke/image-binary.js')).assertCanSmoke();
   const input = spec.startsWith('oci:')
     ? await fetchFromLayout(spec)
     : await fetchFromRegistry(spec, opts, env);
-  const result = verifyImage(input);
+  const result: VerifyResult & { smoke?: SmokeDocument } = verifyImage(input);
+  if (opts.smoke) {
+    // After the static checks: the host platform's /coredns against the fake Kubernetes API.
+    const { smokeRef } = await import('./smoke.js');
+    const { doc, failure } = await smokeRef(spec, { timeout: opts.timeout }, env, input);
+    result.smoke = doc;
+    if (failure) {
+      result.problems.push(`smoke: ${failure.message}`);
+      result.ok = false;
+    }
+  }
   if (opts.json) printJson(env.io, result);
-  else printTable(result, env);
+  else {
+    printTable(result, env);
+    if (result.smoke) (await import('./smoke.js')).printSmoke(result.smoke, env.io);
+  }
   for (const p of result.problems) env.io.err(`problem: ${p}\n`);
   if (!result.ok)
     env.io.err(
@@ -124,12 +142,18 @@ export function registerVerify(program: Command, env: CommandEnv): void {
     .description('check that an image is a vc-coredns build: platforms, labels, and the patch in each binary')
     .argument('<ref>', 'registry/repo:tag, registry/repo@sha256:..., or oci:DIR:TAG')
     .option('--insecure', 'plain http to a registry that is not on loopback')
+    .option(
+      '--smoke',
+      "after the static checks, run the host platform's CoreDNS against a fake Kubernetes API",
+    )
+    .option('--timeout <seconds>', 'with --smoke: give up after this long (default: 60)')
     .option('--json', 'print one JSON document on stdout')
     .addHelpText(
       'after',
       `
 Examples:
   $ vc-coredns verify ghcr.io/acme/coredns:v1.9.3
+  $ vc-coredns verify oci:./dist/oci:v1.9.3 --smoke
   $ vc-coredns verify 127.0.0.1:5000/coredns:v1.12.0 --json
   $ vc-coredns verify oci:./dist/oci:v1.9.3`,
     )
