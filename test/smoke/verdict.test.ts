@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { type DnsAnswer, formatAnswer, smokeScenario } from '../../src/smoke/cases.js';
 import { corefile, parsePlugins, parseVersionLine } from '../../src/smoke/corefile.js';
 import { smokeEra } from '../../src/smoke/era.js';
+import { runnablePlatforms, smokePlatform } from '../../src/smoke/image-binary.js';
 import { judge, verdictOf } from '../../src/smoke/verdict.js';
+import { thrown } from '../support/errors.js';
 
 const KEY = 'transparency.tenancy.x-k8s.io/clusterIP';
 
@@ -122,5 +124,30 @@ describe('what the runner reads and writes', () => {
     }
 }
 `);
+  });
+});
+
+describe('which platform smoke runs', () => {
+  it('the host runs its own Linux platform only; another OS none (exit 2 with a hint)', () => {
+    expect(runnablePlatforms({ os: 'linux', arch: 'x64' })).toEqual([{ os: 'linux', arch: 'amd64' }]);
+    expect(runnablePlatforms({ os: 'linux', arch: 'arm' })).toEqual([
+      { os: 'linux', arch: 'arm', variant: 'v7' },
+    ]);
+    expect(smokePlatform('linux/arm64', { os: 'linux', arch: 'arm64' })).toEqual({
+      os: 'linux',
+      arch: 'arm64',
+    });
+    expect(thrown(() => smokePlatform(undefined, { os: 'darwin', arch: 'arm64' }))).toMatchObject({
+      code: 'SMOKE_NEEDS_LINUX',
+      exitCode: 2,
+      message: 'smoke runs CoreDNS, a Linux binary, and this host runs darwin',
+      hint: 'run the smoke test in CI (a Linux runner) or in a Linux VM',
+    });
+    expect(thrown(() => smokePlatform('linux/arm64', { os: 'linux', arch: 'x64' }))).toMatchObject({
+      code: 'PLATFORM_NOT_RUNNABLE',
+      exitCode: 2,
+      message: 'this host cannot run linux/arm64 binaries natively',
+      hint: 'it runs linux/amd64; smoke other platforms on a host of that architecture',
+    });
   });
 });
