@@ -6,7 +6,9 @@ package main
 // the "kubernetes ZONE... { endpoint URL }" block of a Corefile, LISTs and WATCHes Services and
 // EndpointSlices at that URL, converts every Service with plugin/kubernetes/object (the code the patch
 // changes) and answers A, AAAA and PTR questions over UDP and TCP. Only the standard library, and only
-// what Go 1.12 has, so that every fixture tag builds it offline with every Go the tests use.
+// what Go 1.12 has, so that every fixture tag builds it offline with every Go the tests use; and not
+// net/http either, whose TLS and MIME dependencies would multiply the time of every cross-compiled
+// fixture build: plain HTTP/1.1 GETs are written out below.
 
 import (
 	"bufio"
@@ -17,11 +19,12 @@ import (
 	"io"
 	"io/ioutil"
 	"net"
-	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -242,21 +245,133 @@ type informer struct {
 	apply func(obj json.RawMessage, deleted bool) error
 }
 
+// httpGet sends "GET rawurl" over HTTP/1.1 on a new connection and returns the status code and the
+// body (Content-Length, chunked, or until the server closes); closing the body closes the connection.
+func httpGet(rawurl string) (int, io.ReadCloser, error) {
+	u, err := url.Parse(rawurl)
+	if err != nil {
+		return 0, nil, err
+	}
+	if u.Scheme != "http" {
+		return 0, nil, fmt.Errorf("%s: only http:// endpoints are served by the fixture", rawurl)
+	}
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		return 0, nil, err
+	}
+	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: application/json\r\nUser-Agent: coredns-fixture\r\nConnection: close\r\n\r\n", u.RequestURI(), u.Host)
+	br := bufio.NewReader(conn)
+	status, err := br.ReadString('\n')
+	if err != nil {
+		conn.Close()
+		return 0, nil, err
+	}
+	fields := strings.Fields(status)
+	if len(fields) < 2 {
+		conn.Close()
+		return 0, nil, fmt.Errorf("GET %s: bad status line %q", rawurl, status)
+	}
+	code, err := strconv.Atoi(fields[1])
+	if err != nil {
+		conn.Close()
+		return 0, nil, fmt.Errorf("GET %s: bad status line %q", rawurl, status)
+	}
+	length := int64(-1)
+	chunked := false
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			conn.Close()
+			return 0, nil, err
+		}
+		line = strings.TrimSpace(line)
+		if line == "" {
+			break
+		}
+		i := strings.Index(line, ":")
+		if i < 0 {
+			continue
+		}
+		name, value := strings.ToLower(strings.TrimSpace(line[:i])), strings.TrimSpace(line[i+1:])
+		switch {
+		case name == "content-length":
+			length, _ = strconv.ParseInt(value, 10, 64)
+		case name == "transfer-encoding" && strings.Contains(strings.ToLower(value), "chunked"):
+			chunked = true
+		}
+	}
+	var body io.Reader = br
+	if chunked {
+		body = &chunkedReader{r: br}
+	} else if length >= 0 {
+		body = io.LimitReader(br, length)
+	}
+	return code, &connBody{Reader: body, conn: conn}, nil
+}
+
+type connBody struct {
+	io.Reader
+	conn net.Conn
+}
+
+func (b *connBody) Close() error { return b.conn.Close() }
+
+// chunkedReader decodes an HTTP/1.1 chunked body.
+type chunkedReader struct {
+	r    *bufio.Reader
+	left int64 // bytes left in the current chunk
+	done bool
+}
+
+func (c *chunkedReader) Read(p []byte) (int, error) {
+	if c.done {
+		return 0, io.EOF
+	}
+	if c.left == 0 {
+		line, err := c.r.ReadString('\n')
+		if err != nil {
+			return 0, err
+		}
+		line = strings.TrimSpace(line)
+		if i := strings.Index(line, ";"); i >= 0 {
+			line = line[:i]
+		}
+		size, err := strconv.ParseInt(line, 16, 64)
+		if err != nil {
+			return 0, fmt.Errorf("bad chunk size %q", line)
+		}
+		if size == 0 {
+			c.done = true
+			return 0, io.EOF
+		}
+		c.left = size
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if err == nil && c.left == 0 {
+		_, err = c.r.Discard(2) // the CRLF after the chunk
+	}
+	return n, err
+}
+
 func (in *informer) list() (string, error) {
-	resp, err := http.Get(in.url + "?limit=500&resourceVersion=0")
+	code, body, err := httpGet(in.url + "?limit=500&resourceVersion=0")
 	if err != nil {
 		return "", err
 	}
-	defer resp.Body.Close()
-	body, err := ioutil.ReadAll(resp.Body)
+	defer body.Close()
+	data, err := ioutil.ReadAll(body)
 	if err != nil {
 		return "", err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("LIST %s: %s", in.url, resp.Status)
+	if code != 200 {
+		return "", fmt.Errorf("LIST %s: status %d", in.url, code)
 	}
 	var l wireList
-	if err := json.Unmarshal(body, &l); err != nil {
+	if err := json.Unmarshal(data, &l); err != nil {
 		return "", err
 	}
 	for _, item := range l.Items {
@@ -268,15 +383,15 @@ func (in *informer) list() (string, error) {
 }
 
 func (in *informer) watch(rv string) (string, error) {
-	resp, err := http.Get(in.url + "?allowWatchBookmarks=true&timeoutSeconds=300&watch=true&resourceVersion=" + rv)
+	code, body, err := httpGet(in.url + "?allowWatchBookmarks=true&timeoutSeconds=300&watch=true&resourceVersion=" + rv)
 	if err != nil {
 		return rv, err
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return rv, fmt.Errorf("WATCH %s: %s", in.url, resp.Status)
+	defer body.Close()
+	if code != 200 {
+		return rv, fmt.Errorf("WATCH %s: status %d", in.url, code)
 	}
-	scanner := bufio.NewScanner(resp.Body)
+	scanner := bufio.NewScanner(body)
 	scanner.Buffer(make([]byte, 64*1024), 16*1024*1024)
 	for scanner.Scan() {
 		var e wireEvent
