@@ -49,6 +49,23 @@ export function smokePlatform(wanted: string | undefined, host: Host = thisHost)
   return p;
 }
 
+/**
+ * `build --smoke`: the one platform of a build that the host runs (the smoke test's), or bad input
+ * naming what the host runs, so that the build stops before anything runs.
+ */
+export function smokeBuildPlatform(platforms: readonly Platform[], host: Host = thisHost): Platform {
+  const runnable = assertCanSmoke(host).map(formatPlatform);
+  const found = platforms.find((p) => runnable.includes(formatPlatform(p)));
+  if (!found) {
+    throw badInput(
+      `--smoke runs the host's platform (${runnable.join(', ')}), which --platforms ${platforms.map(formatPlatform).join(',')} does not build`,
+      'SMOKE_PLATFORM_NOT_BUILT',
+      `add ${runnable[0]} to --platforms, or leave out --smoke`,
+    );
+  }
+  return found;
+}
+
 export interface SmokeImage {
   platform: string;
   labels: Record<string, string>;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type DnsAnswer, formatAnswer, smokeScenario } from '../../src/smoke/cases.js';
 import { corefile, parsePlugins, parseVersionLine } from '../../src/smoke/corefile.js';
 import { smokeEra } from '../../src/smoke/era.js';
-import { runnablePlatforms, smokePlatform } from '../../src/smoke/image-binary.js';
+import { runnablePlatforms, smokeBuildPlatform, smokePlatform } from '../../src/smoke/image-binary.js';
 import { judge, verdictOf } from '../../src/smoke/verdict.js';
 import { thrown } from '../support/errors.js';
 
@@ -148,6 +148,19 @@ describe('which platform smoke runs', () => {
       exitCode: 2,
       message: 'this host cannot run linux/arm64 binaries natively',
       hint: 'it runs linux/amd64; smoke other platforms on a host of that architecture',
+    });
+  });
+
+  it('build --smoke takes the host platform out of --platforms, or stops with exit 2', () => {
+    const host = { os: 'linux', arch: 'x64' };
+    const arm64 = { os: 'linux', arch: 'arm64' };
+    const amd64 = { os: 'linux', arch: 'amd64' };
+    expect(smokeBuildPlatform([arm64, amd64], host)).toEqual(amd64);
+    expect(thrown(() => smokeBuildPlatform([arm64], host))).toMatchObject({
+      code: 'SMOKE_PLATFORM_NOT_BUILT',
+      exitCode: 2,
+      message: "--smoke runs the host's platform (linux/amd64), which --platforms linux/arm64 does not build",
+      hint: 'add linux/amd64 to --platforms, or leave out --smoke',
     });
   });
 });
