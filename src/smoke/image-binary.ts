@@ -2,7 +2,7 @@
 // platform natively; smoke never emulates.
 import { badInput } from '../errors.js';
 import { LABEL } from '../image/labels.js';
-import { findCoreDns, type VerifyPlatformInput } from '../image/verify.js';
+import { imageFile, type ReadPlatformImage } from '../image/read-image.js';
 import type { Platform } from '../types.js';
 import { formatPlatform, hostPlatform, parsePlatform } from '../versions/platforms.js';
 
@@ -74,15 +74,15 @@ export interface SmokeImage {
   binary: Uint8Array;
 }
 
-/** The image of `platform` in an index and its /coredns; bad input when the index lacks the platform. */
-export function imageCoreDns(images: readonly VerifyPlatformInput[], platform: Platform): SmokeImage {
+/** The image of `platform` among images read with their layers, and its /coredns; bad input when absent. */
+export function imageCoreDns(images: readonly ReadPlatformImage[], platform: Platform): SmokeImage {
   const name = formatPlatform(platform);
   const image = images.find((i) => formatPlatform(i.platform) === name);
   if (!image) {
     const has = images.map((i) => formatPlatform(i.platform)).join(', ') || 'none';
     throw badInput(`the image has no ${name} build`, 'PLATFORM_NOT_BUILT', `it has ${has}`);
   }
-  const entry = findCoreDns(image.layers);
+  const entry = imageFile(image, '/coredns');
   if (!entry) throw badInput(`the ${name} image has no /coredns`, 'NO_COREDNS');
   const labels = image.config.config?.Labels ?? {};
   return { platform: name, labels, key: labels[LABEL.annotationKey] ?? null, binary: entry.data };

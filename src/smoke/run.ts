@@ -5,7 +5,7 @@
 import { chmod, copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { execaRunner, type Runner, type RunResult } from '../build/runner.js';
+import { execaRunner, type Runner, type RunResult } from '../compile/runner.js';
 import { VcError } from '../errors.js';
 import { readinessCase, type Scenario, smokeScenario } from './cases.js';
 import { corefile, parsePlugins, parseVersionLine } from './corefile.js';
@@ -292,20 +292,4 @@ export async function smokeBinary(req: SmokeBinaryRequest): Promise<SmokeRun> {
     }
     result.seconds = Math.round((Date.now() - started) / 100) / 10;
   }
-}
-
-/** The VcError a failed run of `smoke` ends with (exit 1), or null when it passed. */
-export function smokeFailure(run: SmokeRun, what: string): VcError | null {
-  if (run.ok) return null;
-  if (run.verdict === 'not-patched') {
-    return new VcError(`${what} answers with the Services' own cluster IPs: it is not patched`, {
-      code: 'SMOKE_NOT_PATCHED',
-      hint: 'build it with vc-coredns, or check --annotation against the key it was patched for',
-    });
-  }
-  const failed = run.cases.filter((c) => !c.ok).length;
-  return new VcError(
-    run.error ? `${what} failed the smoke test: ${run.error}` : `${what} failed ${failed} smoke case(s)`,
-    { code: 'SMOKE_FAILED' },
-  );
 }

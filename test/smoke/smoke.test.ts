@@ -7,10 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execaRunner } from '../../src/build/runner.js';
-import type { SmokeDocument } from '../../src/cli/commands/smoke.js';
-import { assembleImage, imageLabels, loadBuiltinBase } from '../../src/image/index.js';
+import { execaRunner } from '../../src/compile/runner.js';
+import { assembleImage, buildKey, imageLabels } from '../../src/image/index.js';
+import { patchId } from '../../src/patch/templates.js';
+import { loadBuiltinBase } from '../../src/pipeline/load.js';
 import { dockerArchiveSink, ociLayoutSink } from '../../src/publish/index.js';
+import type { SmokeDocument } from '../../src/smoke/document.js';
 import { smokeBinary } from '../../src/smoke/run.js';
 import type { Platform } from '../../src/types.js';
 import { eraFor } from '../../src/versions/index.js';
@@ -60,17 +62,23 @@ ${server}
 /** An image of one binary, labelled for `key`, as `build` would assemble it. */
 async function image(binaryPath: string, version: string, key = ANNOTATION_KEY) {
   const base = await loadBuiltinBase([AMD64]);
+  const commit = '1'.repeat(40);
   return assembleImage({
     binaries: [{ platform: AMD64, bytes: new Uint8Array(await readFile(binaryPath)) }],
     base,
     era: eraFor(version),
     labels: imageLabels({
-      release: { version, commit: '1'.repeat(40) },
+      release: { version, commit },
       annotationKey: key,
       repoUrl: 'https://github.com/coredns/coredns',
-      platforms: [AMD64],
-      baseDigest: base.digest,
-      goVersion: 'go1.23.5',
+      patch: patchId(key),
+      buildKey: buildKey({
+        commit,
+        patch: patchId(key),
+        platforms: [AMD64],
+        baseDigest: base.digest,
+        goVersion: 'go1.23.5',
+      }),
       sourceDateEpoch: 1653663600,
     }),
     sourceDateEpoch: 1653663600,

@@ -1,73 +1,17 @@
-import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { badInput, type VcError } from '../../errors.js';
-import type { VerifyInput } from '../../image/verify.js';
-import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../patch/annotation-key.js';
-import type { SmokeRun } from '../../smoke/run.js';
+import { DEFAULT_ANNOTATION } from '../../patch/annotation-key.js';
+import type { SmokeDocument } from '../../smoke/document.js';
 import { type Io, printJson } from '../io.js';
 import { parsePositiveInt } from '../options.js';
 import type { CommandEnv } from './shared.js';
 
-export interface SmokeOptions {
+export interface SmokeCliOptions {
   annotation?: string;
   platform?: string;
   timeout?: string;
   keep?: boolean;
   insecure?: boolean;
   json?: boolean;
-}
-
-/** The `smoke --json` document (DESIGN.md), plus `kubernetes`, `seconds`, `error` and `log`. */
-export interface SmokeDocument {
-  ref: string;
-  platform: string;
-  coredns: string | null;
-  annotation: string;
-  ok: boolean;
-  verdict: SmokeRun['verdict'];
-  cases: {
-    name: string;
-    question: string;
-    type: string;
-    transport: string;
-    want: string;
-    got: string;
-    ok: boolean;
-  }[];
-  kubernetes: string;
-  seconds: number;
-  error: string | null;
-  log: string[];
-}
-
-export async function smokeDocument(
-  ref: string,
-  platform: string,
-  annotation: string,
-  run: SmokeRun,
-): Promise<SmokeDocument> {
-  const { formatAnswer } = await import('../../smoke/cases.js');
-  return {
-    ref,
-    platform,
-    coredns: run.coredns,
-    annotation,
-    ok: run.ok,
-    verdict: run.verdict,
-    cases: run.cases.map((r) => ({
-      name: r.case.name,
-      question: r.case.question,
-      type: r.case.type,
-      transport: r.case.transport,
-      want: formatAnswer(r.case.want),
-      got: r.got === null ? `no reply (${r.error ?? 'timeout'})` : formatAnswer(r.got),
-      ok: r.ok,
-    })),
-    kubernetes: run.kubernetes,
-    seconds: run.seconds,
-    error: run.error,
-    log: run.logTail,
-  };
 }
 
 /** The table on stdout; the binary's log tail on stderr when it failed. */
@@ -102,76 +46,29 @@ export function printSmoke(doc: SmokeDocument, io: Io): void {
   }
 }
 
-/** `--annotation` against the image's label: both given and different is bad input. */
-export function smokeKey(flag: string | undefined, label: string | null): string {
-  const given = flag === undefined ? null : parseAnnotationKey(flag);
-  if (given !== null && label !== null && given !== label) {
-    throw badInput(
-      `--annotation ${given} differs from the key the image was patched for (${label})`,
-      'ANNOTATION_MISMATCH',
-      'leave out --annotation: smoke reads the image label io.vc-coredns.annotation-key',
-    );
-  }
-  return given ?? label ?? DEFAULT_ANNOTATION;
-}
-
-/**
- * Runs the smoke test of `spec` and returns its document and the failure to report (null when it
- * passed). `input`: the image already read (verify --smoke), else it is read here.
- */
-export async function smokeRef(
-  spec: string,
-  opts: SmokeOptions,
-  env: CommandEnv,
-  input?: VerifyInput,
-): Promise<{ doc: SmokeDocument; failure: VcError | null }> {
+export async function runSmoke(spec: string, opts: SmokeCliOptions, env: CommandEnv): Promise<number> {
   const timeoutSeconds =
     opts.timeout === undefined ? undefined : parsePositiveInt('--timeout', String(opts.timeout));
-  const [{ smokeBinary, smokeFailure, DEFAULT_TIMEOUT_SECONDS }, { smokePlatform, imageCoreDns }, platforms] =
-    await Promise.all([
-      import('../../smoke/run.js'),
-      import('../../smoke/image-binary.js'),
-      import('../../versions/platforms.js'),
-    ]);
-  // Bad input first: the host, the platform, the key, a binary that is not there.
-  const platform = smokePlatform(opts.platform);
-  if (opts.annotation !== undefined) parseAnnotationKey(opts.annotation);
-  let binary: string | Uint8Array;
-  let key: string;
-  if (spec.startsWith('binary:')) {
-    const path = spec.slice('binary:'.length);
-    const s = await stat(path).catch(() => null);
-    if (!s?.isFile())
-      throw badInput(`${path} is not a file`, 'NOT_FOUND', 'binary:PATH names a CoreDNS executable');
-    binary = path;
-    key = smokeKey(opts.annotation, null);
-  } else {
-    const { readSmokeImage } = await import('./smoke-input.js');
-    const image = imageCoreDns(
-      (input ?? (await readSmokeImage(spec, { insecure: opts.insecure }, env))).images,
-      platform,
-    );
-    key = smokeKey(opts.annotation, image.key);
-    binary = image.binary;
-  }
-  const run = await smokeBinary({
-    binary,
-    key,
-    timeoutMs: (timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
-    keep: Boolean(opts.keep),
-    signal: env.signal,
-    log: (l) => env.io.err(`${l}\n`),
-    ...(env.debug ? { onRequest: (l: string) => env.io.err(`api: ${l}\n`) } : {}),
-  });
-  if (run.dir) env.io.err(`kept ${run.dir} (Corefile, coredns.log, api-requests.log)\n`);
-  const doc = await smokeDocument(spec, platforms.formatPlatform(platform), key, run);
-  return { doc, failure: smokeFailure(run, spec) };
-}
-
-export async function runSmoke(spec: string, opts: SmokeOptions, env: CommandEnv): Promise<number> {
-  const { doc, failure } = await smokeRef(spec, opts, env);
+  const [{ smoke }, { smokeFailure }, { imageSourceDeps }] = await Promise.all([
+    import('../../pipeline/smoke.js'),
+    import('../../smoke/document.js'),
+    import('./image-deps.js'),
+  ]);
+  const doc = await smoke(
+    spec,
+    {
+      ...(opts.annotation === undefined ? {} : { annotation: opts.annotation }),
+      ...(opts.platform === undefined ? {} : { platform: opts.platform }),
+      ...(timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }),
+      keep: Boolean(opts.keep),
+      ...(env.debug ? { onRequest: (l: string) => env.io.err(`api: ${l}\n`) } : {}),
+    },
+    imageSourceDeps(spec, opts, env),
+    { signal: env.signal, log: (l) => env.io.err(`${l}\n`) },
+  );
   if (opts.json) printJson(env.io, doc);
   else printSmoke(doc, env.io);
+  const failure = smokeFailure(doc, spec);
   if (failure) {
     env.io.err(`error: ${failure.message}\n`);
     if (failure.hint) env.io.err(`hint: ${failure.hint}\n`);
@@ -210,5 +107,5 @@ Examples:
   $ vc-coredns smoke ghcr.io/acme/coredns:v1.12.0 --json
   $ vc-coredns smoke binary:./coredns --annotation transparency.tenancy.x-k8s.io/clusterIP --keep`,
     )
-    .action(async (ref: string, opts: SmokeOptions) => env.exit(await runSmoke(ref, opts, env)));
+    .action(async (ref: string, opts: SmokeCliOptions) => env.exit(await runSmoke(ref, opts, env)));
 }
