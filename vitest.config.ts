@@ -10,6 +10,7 @@ const COMPILED = [
   'test/cli/golden.test.ts',
   'test/cli/resolve-cli.test.ts',
   'test/package/**/*.test.ts',
+  'test/smoke/smoke.test.ts',
 ];
 
 export default defineConfig({

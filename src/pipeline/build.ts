@@ -1,26 +1,29 @@
 // `build`: resolve -> plan (pure; every bad-input error) -> preflight (effectful checks) -> per version:
 // skip-if-current, or checkout -> patch -> compile -> assemble -> publish. A failure stops only its
 // version. `build --dry-run` stops after preflight and says what would happen.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
+import { join, relative, resolve as resolvePath } from 'node:path';
 import type Dockerode from 'dockerode';
 import { compileBinaries, type GoInfo } from '../compile/index.js';
-import { isVcError, redact } from '../errors.js';
+import { isVcError, redact, VcError } from '../errors.js';
 import { assembleImage, type BaseImage, buildKey, imageLabels } from '../image/index.js';
 import { type PatchDeps, patchId } from '../patch/index.js';
 import { outputLocation } from '../publish/outputs.js';
 import { fanOutSink, sinkFor } from '../publish/sinks.js';
 import type { RegistryClient } from '../registry/client.js';
+import { type SmokeDocument, smokeDetails, smokeFailure } from '../smoke/document.js';
+import { runnablePlatforms } from '../smoke/image-binary.js';
 import { commitTime, copySource, type SourceCopy, withCheckout } from '../source/index.js';
-import type { Release, Sink } from '../types.js';
-import { formatPlatform, hostPlatform } from '../versions/index.js';
+import type { Binary, Platform, Release, Sink } from '../types.js';
+import { formatPlatform, hostPlatform, samePlatform } from '../versions/index.js';
 import type { Context } from './context.js';
 import { loadBase, loadBinaries } from './load.js';
 import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type VersionPlan } from './plan.js';
 import { buildTools, type Preflight, runPreflight } from './preflight.js';
 import { patchTree } from './prepare.js';
 import { NO_COMMIT, resolveReleases, sourceRelease } from './resolve.js';
+import { smokeRun } from './smoke.js';
 
 export interface BuildEntry {
   version: string;
@@ -29,6 +32,14 @@ export interface BuildEntry {
   digest: string | null;
   refs: string[];
   skipped: boolean;
+  /** `--smoke`: how the host platform's binary did (absent without --smoke, and when skipped) */
+  smoke?: {
+    platform: string;
+    verdict: SmokeDocument['verdict'];
+    passed: number;
+    cases: number;
+    seconds: number;
+  };
 }
 
 export interface BuildSummary {
@@ -61,7 +72,7 @@ async function start(
     req.source === undefined
       ? await resolveReleases(req.repoUrl, req.selection, ctx)
       : [sourceRelease(req.selection.spec)];
-  const host = { platform: hostPlatform(process.arch) };
+  const host = { platform: hostPlatform(process.arch), runs: runnablePlatforms() };
   let plan = planBuild(releases, req, host);
   const preflight = await runPreflight(plan, { ctx, effects, dryRun });
   let source: SourceCopy | null = null;
@@ -134,7 +145,10 @@ function keyOf(v: VersionPlan, started: Started, base: BaseImage | null): string
   });
 }
 
-function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped'>): BuildEntry {
+function entry(
+  v: VersionPlan,
+  fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped' | 'smoke'>,
+): BuildEntry {
   return {
     version: v.release.version,
     commit: v.release.commit,
@@ -142,7 +156,47 @@ function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'ski
     digest: fields.digest,
     refs: [...new Set(fields.refs)],
     skipped: fields.skipped,
+    ...(fields.smoke ? { smoke: fields.smoke } : {}),
   };
+}
+
+/**
+ * `--smoke`: the host platform's binary against the fake Kubernetes API, before anything is published.
+ * Anything but `ok` fails the version (VcError SMOKE_NOT_PATCHED or SMOKE_FAILED, with the failing cases
+ * and the binary's last log lines as the hint).
+ */
+async function smokeVersion(
+  v: VersionPlan,
+  platform: Platform,
+  binaries: readonly Binary[],
+  req: BuildRequest,
+  ctx: Context,
+): Promise<NonNullable<BuildEntry['smoke']>> {
+  const { version } = v.release;
+  const name = formatPlatform(platform);
+  const binary = binaries.find((b) => samePlatform(b.platform, platform));
+  if (!binary)
+    throw new VcError(`${version}: no ${name} binary was built to smoke-test`, { code: 'SMOKE_FAILED' });
+  ctx.reporter.stage(version, 'smoke', name);
+  const doc = await smokeRun(
+    `CoreDNS ${version} (${name})`,
+    binary.path,
+    name,
+    req.key,
+    req.smokeTimeoutMs === undefined ? {} : { timeoutMs: req.smokeTimeoutMs },
+    { signal: ctx.signal, log: (l) => ctx.reporter.info(`${version}: ${l}`) },
+  );
+  const failure = smokeFailure(doc, doc.ref);
+  if (failure) {
+    const details = smokeDetails(doc);
+    throw new VcError(`${failure.message} (${doc.verdict}); nothing of it was published`, {
+      code: failure.code,
+      hint: [...details, ...(failure.hint ? [failure.hint] : [])].join('\n'),
+    });
+  }
+  const passed = doc.cases.filter((c) => c.ok).length;
+  ctx.reporter.info(`${version}: smoke ok (${passed}/${doc.cases.length} cases, ${doc.seconds} s)`);
+  return { platform: name, verdict: doc.verdict, passed, cases: doc.cases.length, seconds: doc.seconds };
 }
 
 /**
@@ -216,8 +270,9 @@ async function buildVersion(
     if (skipped) return skipped;
   }
 
-  const tmp = v.binariesDir === null ? await mkdtemp(join(tmpdir(), 'vc-coredns-bin-')) : null;
-  const outDir = v.binariesDir ?? (tmp as string);
+  // With --smoke, binaries: are compiled aside and copied only once the smoke test passed.
+  const tmp = v.binariesDir === null || v.smoke ? await mkdtemp(join(tmpdir(), 'vc-coredns-bin-')) : null;
+  const outDir = tmp ?? (v.binariesDir as string);
   try {
     const built = await withWorkTree(release, started, ctx, async (dir) => {
       await patchTree(version, dir, req.key, effects.patchDeps, reporter);
@@ -247,7 +302,12 @@ async function buildVersion(
       return { binaries, sourceDateEpoch };
     });
 
-    const refs: string[] = v.binariesDir === null ? [] : built.binaries.map((b) => b.path);
+    const smoke = v.smoke ? await smokeVersion(v, v.smoke, built.binaries, req, ctx) : undefined;
+    const refs: string[] = [];
+    if (v.binariesDir !== null) {
+      if (outDir !== v.binariesDir) await cp(outDir, v.binariesDir, { recursive: true });
+      refs.push(...built.binaries.map((b) => join(v.binariesDir as string, relative(outDir, b.path))));
+    }
     let digest: string | null = null;
     if (base) {
       reporter.stage(version, 'assemble');
@@ -271,8 +331,8 @@ async function buildVersion(
         for (const tag of t.plan.tags) refs.push(...(await t.sink.write(index, tag, signal)).refs);
       }
     }
-    reporter.finish(version, 'built', digest ?? outDir);
-    return entry(v, { digest, refs, skipped: false });
+    reporter.finish(version, 'built', digest ?? v.binariesDir ?? outDir);
+    return entry(v, { digest, refs, skipped: false, smoke });
   } finally {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }
@@ -296,6 +356,8 @@ export interface DryRunVersion {
   platforms: string[];
   go: { version: string; path: string };
   targets: DryRunTarget[];
+  /** `--smoke`: the platform that would be smoke-tested */
+  smoke?: string;
 }
 
 export interface DryRun {
@@ -334,6 +396,7 @@ export async function dryRun(req: BuildRequest, effects: BuildEffects, ctx: Cont
         commit: v.release.commit,
         platforms: v.platforms.map(formatPlatform),
         go: { version: go.version, path: go.path },
+        ...(v.smoke ? { smoke: formatPlatform(v.smoke) } : {}),
         targets: await Promise.all(
           v.targets.map(async (t) => ({
             output: t.output.kind,

@@ -77,3 +77,15 @@ export function smokeFailure(
     { code: 'SMOKE_FAILED' },
   );
 }
+
+/** The failing cases (`a annotation: A single... want 10.96.0.99, got 10.0.0.5`) and the last log lines. */
+export function smokeDetails(doc: Pick<SmokeDocument, 'cases' | 'log'>, logLines = 5): string[] {
+  const cases = doc.cases
+    .filter((c) => !c.ok)
+    .map(
+      (c) =>
+        `${c.name}: ${c.type} ${c.question}${c.transport === 'tcp' ? ' (tcp)' : ''} want ${c.want}, got ${c.got}`,
+    );
+  const log = doc.log.slice(-logLines).map((l) => `coredns: ${l}`);
+  return [...cases, ...log];
+}

@@ -50,17 +50,24 @@ export function smokePlatform(wanted: string | undefined, host: Host = thisHost)
 }
 
 /**
- * `build --smoke`: the one platform of a build that the host runs (the smoke test's), or bad input
- * naming what the host runs, so that the build stops before anything runs.
+ * `build --smoke`: the one platform of a build that the host runs (`runnable`: runnablePlatforms()),
+ * which the smoke test runs; bad input otherwise, so that the build stops before anything runs.
  */
-export function smokeBuildPlatform(platforms: readonly Platform[], host: Host = thisHost): Platform {
-  const runnable = assertCanSmoke(host).map(formatPlatform);
-  const found = platforms.find((p) => runnable.includes(formatPlatform(p)));
+export function smokeBuildPlatform(platforms: readonly Platform[], runnable: readonly Platform[]): Platform {
+  if (runnable.length === 0) {
+    throw badInput(
+      '--smoke runs CoreDNS, a Linux binary, and this host is not Linux',
+      'SMOKE_NEEDS_LINUX',
+      'build with --smoke in CI (a Linux runner) or in a Linux VM, or leave out --smoke',
+    );
+  }
+  const names = runnable.map(formatPlatform);
+  const found = platforms.find((p) => names.includes(formatPlatform(p)));
   if (!found) {
     throw badInput(
-      `--smoke runs the host's platform (${runnable.join(', ')}), which --platforms ${platforms.map(formatPlatform).join(',')} does not build`,
+      `--smoke runs the host's platform (${names.join(', ')}), which --platforms ${platforms.map(formatPlatform).join(',')} does not build`,
       'SMOKE_PLATFORM_NOT_BUILT',
-      `add ${runnable[0]} to --platforms, or leave out --smoke`,
+      `add ${names[0]} to --platforms, or leave out --smoke`,
     );
   }
   return found;

@@ -44,7 +44,7 @@ function plan(output: string[]) {
       tagSuffix: '',
       alsoTag: [],
     },
-    { platform: { os: 'linux', arch: 'amd64' } },
+    { platform: { os: 'linux', arch: 'amd64' }, runs: [{ os: 'linux', arch: 'amd64' }] },
   );
 }
 

@@ -16,9 +16,9 @@ import type { SmokeDocument } from '../../src/smoke/document.js';
 import { smokeBinary } from '../../src/smoke/run.js';
 import type { Platform } from '../../src/types.js';
 import { eraFor } from '../../src/versions/index.js';
-import { type CliResult, json, vc } from '../support/cli.js';
+import { buildEnv, type CliResult, json, vc } from '../support/cli.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
-import { ANNOTATION_KEY, buildHarness, sharedGoCache, writeGoHarness } from '../support/go-harness.js';
+import { ANNOTATION_KEY, buildHarness, writeGoHarness } from '../support/go-harness.js';
 import { alive } from '../support/processes.js';
 import { skopeo, startRegistry, type TestRegistry } from '../support/registry.js';
 
@@ -110,13 +110,7 @@ beforeAll(async () => {
   bin.patched = await harness('patched', 'dual-stack/expected.go', 'dual-stack', 'v1.9.3');
   bin.unpatched = await harness('unpatched', 'dual-stack/input.go', 'dual-stack', 'v1.9.3');
   bin.singleStack = await harness('single', 'single-stack-v1.6.5/expected.go', 'v1.6.5', 'v1.6.8');
-  env = {
-    GOFLAGS: '-mod=mod',
-    GOPROXY: 'off',
-    GOCACHE: sharedGoCache(),
-    VC_COREDNS_CACHE: join(work, 'cache'),
-    DOCKER_CONFIG: join(work, 'docker-config'),
-  };
+  env = buildEnv(work);
 });
 
 afterAll(async () => {

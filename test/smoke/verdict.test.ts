@@ -152,10 +152,16 @@ describe('which platform smoke runs', () => {
   });
 
   it('build --smoke takes the host platform out of --platforms, or stops with exit 2', () => {
-    const host = { os: 'linux', arch: 'x64' };
+    const host = runnablePlatforms({ os: 'linux', arch: 'x64' });
     const arm64 = { os: 'linux', arch: 'arm64' };
     const amd64 = { os: 'linux', arch: 'amd64' };
     expect(smokeBuildPlatform([arm64, amd64], host)).toEqual(amd64);
+    expect(
+      thrown(() => smokeBuildPlatform([amd64], runnablePlatforms({ os: 'win32', arch: 'x64' }))),
+    ).toMatchObject({
+      code: 'SMOKE_NEEDS_LINUX',
+      exitCode: 2,
+    });
     expect(thrown(() => smokeBuildPlatform([arm64], host))).toMatchObject({
       code: 'SMOKE_PLATFORM_NOT_BUILT',
       exitCode: 2,

@@ -31,6 +31,8 @@ export interface BuildCliOptions {
   alsoTag?: string[];
   quiet?: boolean;
   dryRun?: boolean;
+  smoke?: boolean;
+  smokeTimeout?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -103,6 +105,10 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
   const key = parseAnnotationKey(opts.annotation);
   const goToolchain = parseChoice('--go-toolchain', opts.goToolchain, ['local', 'auto'] as const);
   const jobs = opts.jobs === undefined ? 0 : parsePositiveInt('--jobs', opts.jobs);
+  const smokeTimeoutMs =
+    opts.smokeTimeout === undefined
+      ? undefined
+      : parsePositiveInt('--smoke-timeout', opts.smokeTimeout) * 1000;
   // Heavy modules load only for build.
   const [
     { build, dryRun },
@@ -162,6 +168,8 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
       releaseMakefile: Boolean(opts.releaseMakefile),
       tagSuffix: opts.tagSuffix,
       alsoTag: opts.alsoTag ?? [],
+      ...(opts.smoke ? { smoke: true } : {}),
+      ...(smokeTimeoutMs === undefined ? {} : { smokeTimeoutMs }),
     };
     const effects: BuildEffects = {
       registry: () => {
@@ -237,6 +245,11 @@ export function registerBuild(program: Command, env: CommandEnv): void {
     .option('--tag-suffix <suffix>', 'appended to every version tag, e.g. -vc1', '')
     .option('--also-tag <tag>', 'another tag for the newest version built, e.g. latest', collect)
     .option('--dry-run', 'print the plan (versions, platforms, targets, tags, what is current) and stop')
+    .option(
+      '--smoke',
+      "after compiling, smoke-test the host platform's binary against a fake Kubernetes API; a failure publishes nothing of that version",
+    )
+    .option('--smoke-timeout <seconds>', 'the smoke test of one version, start to stop (default: 60)')
     .option('--json', 'print one JSON document on stdout')
     .option('--quiet', 'no progress on stderr')
     .addHelpText(
@@ -248,6 +261,7 @@ Examples:
   $ vc-coredns build --kubernetes 1.30 --output oci:./dist/oci
   $ vc-coredns build --version v1.12.0 --output docker-archive:coredns.tar --platforms linux/amd64
   $ vc-coredns build --version v1.9.3 --output binaries:./bin
+  $ vc-coredns build --version v1.14.7 --platforms linux/amd64,linux/arm64 --smoke --push ghcr.io/acme/coredns
   $ vc-coredns build --version v1.9.3 --load && docker run --rm coredns:v1.9.3 -version
   $ vc-coredns build --repo file:///srv/coredns.git --version latest --also-tag latest --push registry.local/coredns`,
     )
