@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildSummary } from '../../src/pipeline/build.js';
+import { exists } from '../../src/util/fs.js';
 import { buildEnv, json, vc } from '../support/cli.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
 
@@ -21,12 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-const exists = (path: string) =>
-  readdir(path).then(
-    () => true,
-    () => false,
-  );
 
 describe('build --smoke', () => {
   it('smoke-tests the host platform binary of each version before publishing', async () => {
