@@ -48,5 +48,7 @@ describe('GitHub workflows', () => {
     expect(build.run).toContain('--push "ghcr.io/${{ github.repository_owner }}/coredns"');
     // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not JS templates
     expect(build.env.VC_COREDNS_REGISTRY_PASSWORD).toBe('${{ secrets.GITHUB_TOKEN }}');
+    // every version is smoke-tested on the (linux/amd64) runner before it is pushed
+    expect(build.run).toMatch(/ --smoke( |$)/);
   });
 });
