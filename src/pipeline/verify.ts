@@ -3,8 +3,7 @@
 // platform's /coredns run against the fake Kubernetes API (pipeline/smoke.ts).
 import { type VerifyResult, verifyImage } from '../image/verify.js';
 import { patchId } from '../patch/templates.js';
-import type { SmokeDocument } from '../smoke/document.js';
-import { smokeFailure } from '../smoke/document.js';
+import { type SmokeDocument, smokeFailure } from '../smoke/document.js';
 import { smokePlatform } from '../smoke/image-binary.js';
 import type { Context } from './context.js';
 import { type ImageSourceDeps, readImageSource } from './image-source.js';
