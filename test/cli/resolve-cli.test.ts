@@ -41,7 +41,7 @@ describe('vc-coredns versions', () => {
     const r = await vc(['versions', '--repo', repo.dir, '--range', '>=1.7.0 <1.10', '--quiet'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^VERSION\s+COMMIT\s+SHAPE\s+SUPPORTED\s+GO$/);
-    expect(r.stdout).toMatch(/^v1\.7\.1\s+e039e6faea8b\s+single-stack\s+patch\+build\s+1\.13$/m);
+    expect(r.stdout).toMatch(/^v1\.7\.1\s+b74aeac1c369\s+single-stack\s+patch\+build\s+1\.13$/m);
     expect(r.stdout).toMatch(/^v1\.9\.3\s+[0-9a-f]{12}\s+dual-stack/m);
     expect(r.stdout).not.toContain('v1.6.8');
   });
