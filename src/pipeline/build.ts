@@ -5,7 +5,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve as resolvePath } from 'node:path';
 import type Dockerode from 'dockerode';
-import { compileBinaries, type GoInfo } from '../compile/index.js';
+import { compileBinaries, type GoChoice, type GoUsed } from '../compile/index.js';
 import { isVcError, redact, VcError } from '../errors.js';
 import { assembleImage, type BaseImage, buildKey, imageLabels } from '../image/index.js';
 import { type PatchDeps, patchId } from '../patch/index.js';
@@ -20,7 +20,7 @@ import { formatPlatform, hostPlatform, samePlatform } from '../versions/index.js
 import type { Context } from './context.js';
 import { loadBase, loadBinaries } from './load.js';
 import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type VersionPlan } from './plan.js';
-import { buildTools, type Preflight, runPreflight } from './preflight.js';
+import { goChoices, type Preflight, runPreflight } from './preflight.js';
 import { patchTree } from './prepare.js';
 import { NO_COMMIT, resolveReleases, sourceRelease } from './resolve.js';
 import { smokeRun } from './smoke.js';
@@ -32,6 +32,8 @@ export interface BuildEntry {
   digest: string | null;
   refs: string[];
   skipped: boolean;
+  /** the Go that built it (for a skipped build: the Go it would take; path null when not at hand) */
+  go: { version: string; path: string | null; source: GoUsed['source'] };
   /** `--smoke`: how the host platform's binary did (absent without --smoke, and when skipped) */
   smoke?: {
     platform: string;
@@ -128,26 +130,39 @@ function targetsOf(v: VersionPlan, effects: BuildEffects): Target[] {
   });
 }
 
-/** The Go that builds a version (the preflight found it). */
-function goFor(_v: VersionPlan, started: Started): GoInfo {
-  return started.preflight.get(buildTools).go;
+/** The Go chosen for a version by the preflight (its exact version, no download yet); throws when it cannot be had. */
+function goFor(v: VersionPlan, started: Started): GoChoice {
+  const choice = started.preflight.get(goChoices).choices.get(v.release.version);
+  if (choice === undefined) throw new Error(`preflight chose no Go for ${v.release.version}`);
+  if (choice instanceof Error) throw choice;
+  return choice;
+}
+
+/** The Go of a choice as build --json reports it before it is obtained. */
+function chosenGo(choice: GoChoice): BuildEntry['go'] {
+  return {
+    version: choice.version,
+    path: choice.means.kind === 'installed' ? choice.means.go.path : null,
+    source: choice.source,
+  };
 }
 
 /** The build key of a version: computed once, before anything is cloned (DESIGN.md "Config labels"). */
-function keyOf(v: VersionPlan, started: Started, base: BaseImage | null): string {
+function keyOf(v: VersionPlan, started: Started, base: BaseImage | null, goVersion: string): string {
   return buildKey({
     commit: v.release.commit,
     sourceTreeHash: started.source?.treeHash,
     patch: patchId(started.plan.request.key),
     platforms: v.platforms,
     baseDigest: base?.digest ?? 'none',
-    goVersion: `go${goFor(v, started).version}`,
+    goVersion: `go${goVersion}`,
+    buildEnv: started.plan.request.buildEnv,
   });
 }
 
 function entry(
   v: VersionPlan,
-  fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped' | 'smoke'>,
+  fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped' | 'go' | 'smoke'>,
 ): BuildEntry {
   return {
     version: v.release.version,
@@ -156,6 +171,7 @@ function entry(
     digest: fields.digest,
     refs: [...new Set(fields.refs)],
     skipped: fields.skipped,
+    go: fields.go,
     ...(fields.smoke ? { smoke: fields.smoke } : {}),
   };
 }
@@ -208,6 +224,7 @@ async function skipIfCurrent(
   v: VersionPlan,
   fan: Sink,
   key: string,
+  go: BuildEntry['go'],
   ctx: Context,
 ): Promise<BuildEntry | null> {
   if (!fan.current || !fan.addTag) return null;
@@ -220,7 +237,7 @@ async function skipIfCurrent(
   const refs = [...held.refs];
   for (const tag of v.tags.slice(1)) refs.push(...(await fan.addTag(held, tag, ctx.signal)).refs);
   ctx.reporter.finish(version, 'skipped', 'the target already has this build');
-  return entry(v, { digest: held.descriptor.digest, refs, skipped: true });
+  return entry(v, { digest: held.descriptor.digest, refs, skipped: true, go });
 }
 
 /** SOURCE_DATE_EPOCH for a --source tree that is not a git repository: the environment's, else 0. */
@@ -257,17 +274,27 @@ async function buildVersion(
   const req = started.plan.request;
   const { release, platforms } = v;
   const { version, era } = release;
-  const go = goFor(v, started);
+  const choice = goFor(v, started);
   const targets = targetsOf(v, effects);
   const base = v.image
     ? await loadBase(req.base, platforms, effects.registry, { signal, log: (l) => reporter.info(l) })
     : null;
-  const key = keyOf(v, started, base);
+  let key = keyOf(v, started, base, choice.version);
 
   // Skip if every target already carries this build key (only targets that can say so: oci, registry).
   if (!req.force && v.binariesDir === null) {
-    const skipped = await skipIfCurrent(v, fanOutSink(targets.map((t) => t.sink)), key, ctx);
+    const fan = fanOutSink(targets.map((t) => t.sink));
+    const skipped = await skipIfCurrent(v, fan, key, chosenGo(choice), ctx);
     if (skipped) return skipped;
+  }
+
+  // Had before cloning (a download, the toolchain switch): a Go that cannot be had fails (or, with
+  // --go-fallback installed, falls back) at no cost.
+  const go = await started.preflight.get(goChoices).chooser.obtain(choice);
+  if (go.warning && go.warning !== choice.warning) reporter.warn(`${version}: ${go.warning}`);
+  if (go.version !== choice.version) {
+    reporter.info(`${version}: Go ${go.version} at ${go.path} (--go-fallback installed)`);
+    key = keyOf(v, started, base, go.version);
   }
 
   // With --smoke, binaries: are compiled aside and copied only once the smoke test passed.
@@ -286,8 +313,8 @@ async function buildVersion(
           platforms,
           jobs: req.jobs,
           outDir,
-          go,
-          goToolchain: req.goToolchain,
+          go: { path: go.path, version: go.version },
+          buildEnv: req.buildEnv,
           releaseMakefile: req.releaseMakefile,
           logDir: join(ctx.cacheDir, 'logs'),
           sourceDateEpoch,
@@ -319,6 +346,7 @@ async function buildVersion(
           release,
           annotationKey: req.key,
           repoUrl: req.source ? `file://${resolvePath(ctx.cwd, req.source)}` : req.repoUrl,
+          goVersion: `go${go.version}`,
           patch: patchId(req.key),
           buildKey: key,
           sourceDateEpoch: built.sourceDateEpoch,
@@ -332,7 +360,13 @@ async function buildVersion(
       }
     }
     reporter.finish(version, 'built', digest ?? v.binariesDir ?? outDir);
-    return entry(v, { digest, refs, skipped: false, smoke });
+    return entry(v, {
+      digest,
+      refs,
+      skipped: false,
+      go: { version: go.version, path: go.path, source: go.source },
+      smoke,
+    });
   } finally {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }
@@ -354,7 +388,8 @@ export interface DryRunVersion {
   version: string;
   commit: string;
   platforms: string[];
-  go: { version: string; path: string };
+  /** the Go it would build with (path null when it is not at hand yet); null when it cannot be had */
+  go: BuildEntry['go'] | null;
   targets: DryRunTarget[];
   /** `--smoke`: the platform that would be smoke-tested */
   smoke?: string;
@@ -389,13 +424,15 @@ export async function dryRun(req: BuildRequest, effects: BuildEffects, ctx: Cont
       // The build key needs the base's digest: known here for the built-in base only.
       const base =
         v.image && req.base === undefined ? await loadBase(undefined, v.platforms, effects.registry) : null;
-      const key = base && !req.force ? keyOf(v, started, base) : null;
-      const go = goFor(v, started);
+      const choice = started.preflight.get(goChoices).choices.get(v.release.version);
+      const go = choice === undefined || choice instanceof Error ? null : choice;
+      if (choice instanceof Error) ctx.reporter.warn(`${v.release.version}: ${choice.message}`);
+      const key = base && !req.force && go ? keyOf(v, started, base, go.version) : null;
       plan.push({
         version: v.release.version,
         commit: v.release.commit,
         platforms: v.platforms.map(formatPlatform),
-        go: { version: go.version, path: go.path },
+        go: go ? chosenGo(go) : null,
         ...(v.smoke ? { smoke: formatPlatform(v.smoke) } : {}),
         targets: await Promise.all(
           v.targets.map(async (t) => ({

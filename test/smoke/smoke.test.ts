@@ -71,6 +71,7 @@ async function image(binaryPath: string, version: string, key = ANNOTATION_KEY) 
       release: { version, commit },
       annotationKey: key,
       repoUrl: 'https://github.com/coredns/coredns',
+      goVersion: 'go1.23.5',
       patch: patchId(key),
       buildKey: buildKey({
         commit,
