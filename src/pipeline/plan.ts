@@ -11,6 +11,7 @@ import { isValidTag, parseRef, refTag, repoName } from '../registry/ref.js';
 import { smokeBuildPlatform } from '../smoke/image-binary.js';
 import type { Platform, Release } from '../types.js';
 import { formatPlatform, parsePlatforms, samePlatform } from '../versions/index.js';
+import type { AttestOptions } from './attest.js';
 import type { Selection } from './resolve.js';
 
 export interface BuildRequest {
@@ -44,6 +45,8 @@ export interface BuildRequest {
   smoke?: boolean;
   /** `--smoke-timeout`: the smoke test of one version, start to stop (default 60 s) */
   smokeTimeoutMs?: number;
+  /** SBOM and provenance: what to attach and where else to write them (none when absent) */
+  attest?: AttestOptions;
 }
 
 /** The machine the build runs on, as far as the plan needs it. */

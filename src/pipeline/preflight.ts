@@ -198,11 +198,25 @@ export const outputPaths: PreflightCheck<void> = {
   },
 };
 
+/** `--attestations-dir DIR` is a folder this user can write in (or can be made in one). */
+export const attestationsDir: PreflightCheck<void> = {
+  name: 'attestations',
+  applies: (plan) => plan.request.attest?.attestationsDir !== undefined,
+  run: async (plan) => {
+    const dir = plan.request.attest?.attestationsDir as string;
+    const st = await stat(dir).catch(() => null);
+    if (st && !st.isDirectory()) {
+      throw badInput(`--attestations-dir ${dir} is a file, not a folder`, 'BAD_OUTPUT', 'name a folder');
+    }
+    await writableFolder(dir, `--attestations-dir ${dir}`);
+  },
+};
+
 /**
  * Every check, in order. Add yours here (one line): the daemon and Docker contexts, registry auth, the
  * signing key's password, which Go builds each version.
  */
-export const PREFLIGHT: readonly PreflightCheck[] = [outputPaths, buildTools, goChoices];
+export const PREFLIGHT: readonly PreflightCheck[] = [outputPaths, attestationsDir, buildTools, goChoices];
 
 /** Runs every check that applies to the plan, in order; the first failure stops the build. */
 export async function runPreflight(

@@ -19,7 +19,9 @@ let env: Record<string, string>;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'vc-go-e2e-'));
   repo = await createFixtureRepo(join(work, 'repo'));
-  env = buildEnv(work);
+  // An empty module cache of its own: toolchains another run left in the machine's (e.g. go1.19.13
+  // from the module proxy) would be installed Gos too and change which patch "newest installed" is.
+  env = { ...buildEnv(work), GOMODCACHE: join(work, 'gomodcache') };
 });
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });

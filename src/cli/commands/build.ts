@@ -7,6 +7,7 @@ import { makeContext } from '../context.js';
 import { printJson } from '../io.js';
 import { DEFAULT_PLATFORMS, parseChoice, parsePositiveInt } from '../options.js';
 import { lineReporter, type Reporter } from '../progress.js';
+import { packageVersion } from '../version.js';
 import type { CommandEnv } from './shared.js';
 
 export interface BuildCliOptions {
@@ -37,6 +38,10 @@ export interface BuildCliOptions {
   dryRun?: boolean;
   smoke?: boolean;
   smokeTimeout?: string;
+  /** commander's --no-sbom / --no-provenance */
+  sbom: boolean;
+  provenance: boolean;
+  attestationsDir?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -190,6 +195,14 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
       alsoTag: opts.alsoTag ?? [],
       ...(opts.smoke ? { smoke: true } : {}),
       ...(smokeTimeoutMs === undefined ? {} : { smokeTimeoutMs }),
+      attest: {
+        sbom: opts.sbom !== false,
+        provenance: opts.provenance !== false,
+        ...(opts.attestationsDir !== undefined
+          ? { attestationsDir: resolvePath(process.cwd(), opts.attestationsDir) }
+          : {}),
+        toolVersion: packageVersion(),
+      },
     };
     const effects: BuildEffects = {
       registry: () => {
@@ -277,6 +290,12 @@ export function registerBuild(program: Command, env: CommandEnv): void {
     .option('--insecure', 'plain http to registries that are not on loopback')
     .option('--tag-suffix <suffix>', 'appended to every version tag, e.g. -vc1', '')
     .option('--also-tag <tag>', 'another tag for the newest version built, e.g. latest', collect)
+    .option('--no-sbom', 'attach no CycloneDX SBOM (one per platform image by default)')
+    .option('--no-provenance', 'attach no SLSA provenance (attached by default)')
+    .option(
+      '--attestations-dir <dir>',
+      'also write the SBOMs and provenance there, in one folder per version',
+    )
     .option('--dry-run', 'print the plan (versions, platforms, targets, tags, what is current) and stop')
     .option(
       '--smoke',

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { AttestationCheck } from '../../attest/verify.js';
 import type { VerifyResult } from '../../image/verify.js';
 import { printJson } from '../io.js';
 import { parsePositiveInt } from '../options.js';
@@ -11,7 +12,14 @@ interface VerifyOptions {
   timeout?: string;
 }
 
-function printTable(r: VerifyResult, env: CommandEnv): void {
+function describeCheck(what: string, c: AttestationCheck): string {
+  return `${what}: ${!c.present ? 'none attached' : c.ok ? 'ok' : 'MISMATCH'}\n`;
+}
+
+function printTable(
+  r: VerifyResult & { sbom: AttestationCheck; provenance: AttestationCheck },
+  env: CommandEnv,
+): void {
   const rows = [
     ['PLATFORM', 'MANIFEST', 'ANNOTATION KEY', 'PATCHED'],
     ...r.platforms.map((p) => [
@@ -33,6 +41,8 @@ function printTable(r: VerifyResult, env: CommandEnv): void {
   const version = r.labels['org.opencontainers.image.version'];
   if (version)
     env.io.out(`CoreDNS ${version}, commit ${r.labels['org.opencontainers.image.revision'] ?? '?'}\n`);
+  env.io.out(describeCheck('SBOM', r.sbom));
+  env.io.out(describeCheck('provenance', r.provenance));
   env.io.out(r.ok ? 'ok\n' : '');
 }
 
@@ -55,6 +65,9 @@ export async function runVerify(spec: string, opts: VerifyOptions, env: CommandE
     if (result.smoke) (await import('./smoke.js')).printSmoke(result.smoke, env.io);
   }
   for (const p of result.problems) env.io.err(`problem: ${p}\n`);
+  for (const [what, c] of [['SBOM', result.sbom] as const, ['provenance', result.provenance] as const]) {
+    if (!c.present) env.io.err(`warning: ${spec} has no ${what} attached\n`);
+  }
   if (!result.ok)
     env.io.err(
       `error: ${spec} failed verification (${result.problems.length} problem${result.problems.length > 1 ? 's' : ''})\n`,
