@@ -12,6 +12,7 @@ const COMPILED = [
   'test/cli/ci-output.test.ts',
   'test/cli/completion-shells.test.ts',
   'test/package/**/*.test.ts',
+  'test/smoke/smoke.test.ts',
 ];
 
 export default defineConfig({

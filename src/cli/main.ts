@@ -12,6 +12,7 @@ import { registerPatch } from './commands/patch.js';
 import { registerPrepare } from './commands/prepare.js';
 import { registerSbom } from './commands/sbom.js';
 import type { CommandEnv } from './commands/shared.js';
+import { registerSmoke } from './commands/smoke.js';
 import { registerVerify } from './commands/verify.js';
 import { registerVersions } from './commands/versions.js';
 import { type Io, printError, processIo } from './io.js';
@@ -22,7 +23,7 @@ class Exit {
   constructor(readonly code: number) {}
 }
 
-export function buildProgram(io: Io, signal: AbortSignal): Command {
+export function buildProgram(io: Io, signal: AbortSignal, debug = false): Command {
   const program = new Command('vc-coredns');
   const env: CommandEnv = {
     io,
@@ -30,6 +31,7 @@ export function buildProgram(io: Io, signal: AbortSignal): Command {
     exit: (code: number) => {
       throw new Exit(code);
     },
+    debug,
   };
   program
     .description('Patched CoreDNS images for Kubernetes VirtualCluster tenants, for every CoreDNS release')
@@ -51,6 +53,7 @@ Examples:
   $ vc-coredns patch ./coredns --diff
   $ vc-coredns matrix --range '>=1.10.0' --format github
   $ vc-coredns verify ghcr.io/acme/coredns:v1.9.3
+  $ vc-coredns smoke oci:./dist/oci:v1.9.3
   $ vc-coredns manifest --image ghcr.io/acme/coredns:v1.9.3 | kubectl apply -f -
   $ vc-coredns cache prune --older-than 30`,
     );
@@ -60,6 +63,7 @@ Examples:
   registerBuild(program, env);
   registerMatrix(program, env);
   registerVerify(program, env);
+  registerSmoke(program, env);
   registerSbom(program, env);
   registerManifest(program, env);
   registerCache(program, env);
@@ -82,7 +86,7 @@ export async function run(
   const debug = argv.includes('--debug');
   const progressJson = progressJsonInArgv(argv);
   try {
-    await buildProgram(io, signal).parseAsync(
+    await buildProgram(io, signal, debug).parseAsync(
       argv.filter((a) => a !== '--debug'),
       { from: 'user' },
     );

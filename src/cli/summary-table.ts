@@ -6,13 +6,8 @@ import semver from 'semver';
 import type { BuildEntry, BuildFailure, BuildSummary } from '../pipeline/build.js';
 import { eraFor, formatEraRange } from '../versions/index.js';
 
-/**
- * A build entry as the table reads it. `smoke` (issue 12: `build --smoke`) is optional here, so the
- * table shows it once entries carry it.
- */
-export type SummaryEntry = BuildEntry & {
-  smoke?: { verdict: string } | null;
-};
+/** A build entry as the table reads it. */
+export type SummaryEntry = BuildEntry;
 
 /** A row: a version built or skipped, or one that failed. */
 export type SummaryRow = (SummaryEntry & { failed?: false }) | (BuildFailure & { failed: true });
@@ -40,6 +35,11 @@ function goText(go: SummaryEntry['go'] | undefined): string | undefined {
   return go ? `${go.version} (${go.source})` : undefined;
 }
 
+/** The smoke verdict and the cases that held: `ok (8/8)`; `-` without --smoke or when skipped. */
+function smokeText(smoke: SummaryEntry['smoke'] | undefined): string | undefined {
+  return smoke ? `${smoke.verdict} (${smoke.passed}/${smoke.cases})` : undefined;
+}
+
 export const COLUMNS: readonly Column[] = [
   { title: 'version', cell: (r) => r.version },
   { title: 'era', cell: (r) => era(r.version) },
@@ -48,7 +48,7 @@ export const COLUMNS: readonly Column[] = [
   { title: 'build time', cell: (r) => `${r.seconds.toFixed(1)} s` },
   { title: 'digest', cell: (r) => (r.failed ? '**failed**' : r.digest ? code(r.digest) : undefined) },
   { title: 'refs', cell: (r) => built(r)?.refs.map(code).join('<br>') },
-  { title: 'smoke', cell: (r) => built(r)?.smoke?.verdict },
+  { title: 'smoke', cell: (r) => smokeText(built(r)?.smoke) },
   { title: 'skipped', cell: (r) => (r.failed ? undefined : r.skipped ? 'yes' : 'no') },
 ];
 

@@ -1,14 +1,14 @@
 // `build`: resolve -> plan (pure; every bad-input error) -> preflight (effectful checks) -> per version:
 // skip-if-current, or checkout -> patch -> compile -> assemble -> publish. A failure stops only its
 // version. `build --dry-run` stops after preflight and says what would happen.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { ArtifactKind } from '../attest/artifact.js';
 import { type AttestedIndex, attestedIndex, type PlatformBuild } from '../attest/compose.js';
 import { compileBinaries, dryRunMake, type GoChoice, type GoUsed } from '../compile/index.js';
-import { isVcError, redact } from '../errors.js';
+import { isVcError, redact, VcError } from '../errors.js';
 import { assembleImage, type BaseImage, buildKey, imageLabels, publicSourceUrl } from '../image/index.js';
 import { imageFile } from '../image/read-image.js';
 import { type PatchDeps, patchId } from '../patch/index.js';
@@ -16,9 +16,11 @@ import { outputLocation } from '../publish/outputs.js';
 import { fanOutSink, sinkFor } from '../publish/sinks.js';
 import type { RegistryClient } from '../registry/client.js';
 import { repoName } from '../registry/ref.js';
+import { type SmokeDocument, smokeDetails, smokeFailure } from '../smoke/document.js';
+import { runnablePlatforms } from '../smoke/image-binary.js';
 import { commitTime, copySource, type SourceCopy, withCheckout } from '../source/index.js';
-import type { Release, Sink } from '../types.js';
-import { formatPlatform, hostPlatform } from '../versions/index.js';
+import type { Binary, Platform, Release, Sink } from '../types.js';
+import { formatPlatform, hostPlatform, samePlatform } from '../versions/index.js';
 import { makeAttestations, missingKinds, wantedKinds, writeFiles } from './attest.js';
 import type { Context } from './context.js';
 import { readImageSource } from './image-source.js';
@@ -27,6 +29,7 @@ import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type Ver
 import { commandRunner, goChoices, type Preflight, runPreflight } from './preflight.js';
 import { patchTree } from './prepare.js';
 import { NO_COMMIT, resolveReleases, sourceRelease } from './resolve.js';
+import { smokeRun } from './smoke.js';
 
 export interface BuildEntry {
   version: string;
@@ -37,6 +40,14 @@ export interface BuildEntry {
   skipped: boolean;
   /** the Go that built it (for a skipped build: the Go it would take; path null when not at hand) */
   go: { version: string; path: string | null; source: GoUsed['source'] };
+  /** `--smoke`: how the host platform's binary did (absent without --smoke, and when skipped) */
+  smoke?: {
+    platform: string;
+    verdict: SmokeDocument['verdict'];
+    passed: number;
+    cases: number;
+    seconds: number;
+  };
   /** wall time of this version's work (skip check, or clone to publish), in seconds */
   seconds: number;
 }
@@ -83,7 +94,7 @@ async function start(
     req.source === undefined
       ? await resolveReleases(req.repoUrl, req.selection, ctx)
       : [sourceRelease(req.selection.spec)];
-  const host = { platform: hostPlatform(process.arch) };
+  const host = { platform: hostPlatform(process.arch), runs: runnablePlatforms() };
   let plan = planBuild(releases, req, host);
   const preflight = await runPreflight(plan, { ctx, effects, dryRun });
   let source: SourceCopy | null = null;
@@ -178,7 +189,10 @@ function keyOf(v: VersionPlan, started: Started, base: BaseImage | null, goVersi
 /** A version's entry; build() adds the time it took. */
 type VersionEntry = Omit<BuildEntry, 'seconds'>;
 
-function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped' | 'go'>): VersionEntry {
+function entry(
+  v: VersionPlan,
+  fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped' | 'go' | 'smoke'>,
+): VersionEntry {
   return {
     version: v.release.version,
     commit: v.release.commit,
@@ -187,7 +201,47 @@ function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'ski
     refs: [...new Set(fields.refs)],
     skipped: fields.skipped,
     go: fields.go,
+    ...(fields.smoke ? { smoke: fields.smoke } : {}),
   };
+}
+
+/**
+ * `--smoke`: the host platform's binary against the fake Kubernetes API, before anything is published.
+ * Anything but `ok` fails the version (VcError SMOKE_NOT_PATCHED or SMOKE_FAILED, with the failing cases
+ * and the binary's last log lines as the hint).
+ */
+async function smokeVersion(
+  v: VersionPlan,
+  platform: Platform,
+  binaries: readonly Binary[],
+  req: BuildRequest,
+  ctx: Context,
+): Promise<NonNullable<BuildEntry['smoke']>> {
+  const { version } = v.release;
+  const name = formatPlatform(platform);
+  const binary = binaries.find((b) => samePlatform(b.platform, platform));
+  if (!binary)
+    throw new VcError(`${version}: no ${name} binary was built to smoke-test`, { code: 'SMOKE_FAILED' });
+  ctx.reporter.stage(version, 'smoke', name);
+  const doc = await smokeRun(
+    `CoreDNS ${version} (${name})`,
+    binary.path,
+    name,
+    req.key,
+    req.smokeTimeoutMs === undefined ? {} : { timeoutMs: req.smokeTimeoutMs },
+    { signal: ctx.signal, log: (l) => ctx.reporter.info(`${version}: ${l}`) },
+  );
+  const failure = smokeFailure(doc, doc.ref);
+  if (failure) {
+    const details = smokeDetails(doc);
+    throw new VcError(`${failure.message} (${doc.verdict}); nothing of it was published`, {
+      code: failure.code,
+      hint: [...details, ...(failure.hint ? [failure.hint] : [])].join('\n'),
+    });
+  }
+  const passed = doc.cases.filter((c) => c.ok).length;
+  ctx.reporter.info(`${version}: smoke ok (${passed}/${doc.cases.length} cases, ${doc.seconds} s)`);
+  return { platform: name, verdict: doc.verdict, passed, cases: doc.cases.length, seconds: doc.seconds };
 }
 
 /**
@@ -318,8 +372,9 @@ async function buildVersion(
     key = keyOf(v, started, base, go.version);
   }
 
-  const tmp = v.binariesDir === null ? await mkdtemp(join(tmpdir(), 'vc-coredns-bin-')) : null;
-  const outDir = v.binariesDir ?? (tmp as string);
+  // With --smoke, binaries: are compiled aside and copied only once the smoke test passed.
+  const tmp = v.binariesDir === null || v.smoke ? await mkdtemp(join(tmpdir(), 'vc-coredns-bin-')) : null;
+  const outDir = tmp ?? (v.binariesDir as string);
   try {
     const built = await withWorkTree(release, started, ctx, async (dir) => {
       const patch = await patchTree(version, dir, req.key, effects.patchDeps, reporter);
@@ -349,7 +404,12 @@ async function buildVersion(
       return { binaries, sourceDateEpoch, diff: patch.diff };
     });
 
-    const refs: string[] = v.binariesDir === null ? [] : built.binaries.map((b) => b.path);
+    const smoke = v.smoke ? await smokeVersion(v, v.smoke, built.binaries, req, ctx) : undefined;
+    const refs: string[] = [];
+    if (v.binariesDir !== null) {
+      if (outDir !== v.binariesDir) await cp(outDir, v.binariesDir, { recursive: true });
+      refs.push(...built.binaries.map((b) => join(v.binariesDir as string, relative(outDir, b.path))));
+    }
     let digest: string | null = null;
     const loaded = await loadBinaries(built.binaries);
     const platformBuilds: PlatformBuild[] = loaded.map((b, i) => ({
@@ -420,12 +480,13 @@ async function buildVersion(
         await writeFiles(join(req.attest.attestationsDir, version), attestations, 'named');
       }
     }
-    reporter.finish(version, 'built', digest ?? outDir);
+    reporter.finish(version, 'built', digest ?? v.binariesDir ?? outDir);
     return entry(v, {
       digest,
       refs,
       skipped: false,
       go: { version: go.version, path: go.path, source: go.source },
+      smoke,
     });
   } finally {
     if (tmp) await rm(tmp, { recursive: true, force: true });
@@ -542,6 +603,8 @@ export interface DryRunVersion {
   /** the Go it would build with (path null when it is not at hand yet); null when it cannot be had */
   go: BuildEntry['go'] | null;
   targets: DryRunTarget[];
+  /** `--smoke`: the platform that would be smoke-tested */
+  smoke?: string;
 }
 
 export interface DryRun {
@@ -582,6 +645,7 @@ export async function dryRun(req: BuildRequest, effects: BuildEffects, ctx: Cont
         commit: v.release.commit,
         platforms: v.platforms.map(formatPlatform),
         go: go ? chosenGo(go) : null,
+        ...(v.smoke ? { smoke: formatPlatform(v.smoke) } : {}),
         targets: await Promise.all(
           v.targets.map(async (t) => ({
             output: t.output.kind,

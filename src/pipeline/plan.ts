@@ -8,6 +8,7 @@ import { badInput } from '../errors.js';
 import type { AnnotationKey } from '../patch/annotation-key.js';
 import { describeOutput, type Output, singlePlatformOutput } from '../publish/outputs.js';
 import { isValidTag, parseRef, refTag, repoName } from '../registry/ref.js';
+import { smokeBuildPlatform } from '../smoke/image-binary.js';
 import type { Platform, Release } from '../types.js';
 import { formatPlatform, parsePlatforms, samePlatform } from '../versions/index.js';
 import type { AttestOptions } from './attest.js';
@@ -40,6 +41,10 @@ export interface BuildRequest {
   tagSuffix: string;
   /** more tags for the newest version of the run, e.g. latest */
   alsoTag: string[];
+  /** `--smoke`: after compiling, run the host platform's binary against the fake Kubernetes API */
+  smoke?: boolean;
+  /** `--smoke-timeout`: the smoke test of one version, start to stop (default 60 s) */
+  smokeTimeoutMs?: number;
   /** SBOM and provenance: what to attach and where else to write them (none when absent) */
   attest?: AttestOptions;
 }
@@ -48,6 +53,8 @@ export interface BuildRequest {
 export interface Host {
   /** the default platform of docker-archive: and --load */
   platform: Platform;
+  /** what it runs natively (smoke/image-binary.ts runnablePlatforms): none on another OS than Linux */
+  runs: readonly Platform[];
 }
 
 /** One output of one version. */
@@ -73,6 +80,8 @@ export interface VersionPlan {
   image: boolean;
   /** where `binaries:` writes, or null */
   binariesDir: string | null;
+  /** `--smoke`: the platform whose binary is smoke-tested (the host's), else null */
+  smoke: Platform | null;
 }
 
 export interface BuildPlan {
@@ -155,13 +164,14 @@ function planVersion(release: Release, req: BuildRequest, host: Host, newest: bo
     targets,
     image: req.outputs.some((o) => o.kind !== 'binaries'),
     binariesDir: binaries?.kind === 'binaries' ? binaries.dir : null,
+    smoke: req.smoke ? smokeBuildPlatform(platforms, host.runs) : null,
   };
 }
 
 /**
  * The plan of a build of `releases` (resolved, in version order). Throws bad input (exit 2) for
  * anything that cannot work: outputs that take one version, invalid tags, platforms an era does not
- * build, single-platform outputs without their platform.
+ * build, single-platform outputs without their platform, --smoke without a platform the host runs.
  */
 export function planBuild(releases: readonly Release[], req: BuildRequest, host: Host): BuildPlan {
   checkOutputs(req.outputs, releases);

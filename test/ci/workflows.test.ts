@@ -57,6 +57,8 @@ describe('GitHub workflows', () => {
     expect(build.env.IMAGE).toBe('${{ steps.image.outputs.name }}');
     // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not JS templates
     expect(build.env.VC_COREDNS_REGISTRY_PASSWORD).toBe('${{ secrets.GITHUB_TOKEN }}');
+    // every version is smoke-tested on the (linux/amd64) runner before it is pushed
+    expect(build.run).toMatch(/ --smoke( |$)/);
   });
 
   it('pins every action by full commit, with its tag in a comment, the same pin everywhere', async () => {

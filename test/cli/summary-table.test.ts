@@ -94,30 +94,29 @@ describe('renderSummary', () => {
     expect(md).not.toContain('last lines of the log');
   });
 
-  it('shows the Go and how it was had, and the smoke verdict once entries carry one', () => {
+  it('shows the Go and how it was had, and the smoke verdict with the cases that held', () => {
     const md = renderSummary({
       builds: [
         entry('v1.9.3', {
           go: { version: '1.23.4', path: null, source: 'installed' },
-          smoke: { verdict: 'ok' },
+          smoke: { platform: 'linux/amd64', verdict: 'not-patched', passed: 5, cases: 8, seconds: 2.5 },
         }),
       ],
       failed: [],
     });
     const [row] = cells(md);
     expect(row?.[3]).toBe('1.23.4 (installed)');
-    expect(row?.[7]).toBe('ok');
+    expect(row?.[7]).toBe('not-patched (5/8)');
   });
 
   it('keeps a cell in its column whatever it holds', () => {
     const md = renderSummary({
-      builds: [entry('v1.9.3', { refs: ['oci:/tmp/a|b:v1.9.3'], smoke: { verdict: 'failed\nsecond line' } })],
+      builds: [entry('v1.9.3', { refs: ['oci:/tmp/a|b:v1.9.3\nsecond line'] })],
       failed: [],
     });
     const [row] = cells(md);
     expect(row).toHaveLength(COLUMNS.length);
-    expect(row?.[6]).toBe('`oci:/tmp/a\\|b:v1.9.3`');
-    expect(row?.[7]).toBe('failed<br>second line');
+    expect(row?.[6]).toBe('`oci:/tmp/a\\|b:v1.9.3<br>second line`');
   });
 
   it('says so when there was nothing to build', () => {

@@ -41,6 +41,8 @@ export interface BuildCliOptions {
   alsoTag?: string[];
   quiet?: boolean;
   dryRun?: boolean;
+  smoke?: boolean;
+  smokeTimeout?: string;
   /** commander's --no-sbom / --no-provenance */
   sbom: boolean;
   provenance: boolean;
@@ -159,6 +161,10 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     );
   }
   const jobs = opts.jobs === undefined ? 0 : parsePositiveInt('--jobs', opts.jobs);
+  const smokeTimeoutMs =
+    opts.smokeTimeout === undefined
+      ? undefined
+      : parsePositiveInt('--smoke-timeout', opts.smokeTimeout) * 1000;
   // Heavy modules load only for build.
   const [
     { build, dryRun },
@@ -231,6 +237,8 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
       releaseMakefile: Boolean(opts.releaseMakefile),
       tagSuffix: opts.tagSuffix,
       alsoTag: opts.alsoTag ?? [],
+      ...(opts.smoke ? { smoke: true } : {}),
+      ...(smokeTimeoutMs === undefined ? {} : { smokeTimeoutMs }),
       attest: {
         sbom: opts.sbom !== false,
         provenance: opts.provenance !== false,
@@ -335,6 +343,11 @@ export function registerBuild(program: Command, env: CommandEnv): void {
       'also write the SBOMs and provenance there, in one folder per version',
     )
     .option('--dry-run', 'print the plan (versions, platforms, targets, tags, what is current) and stop')
+    .option(
+      '--smoke',
+      "after compiling, smoke-test the host platform's binary against a fake Kubernetes API; a failure publishes nothing of that version",
+    )
+    .option('--smoke-timeout <seconds>', 'the smoke test of one version, start to stop (default: 60)')
     .option('--summary <file>', "write the run's Markdown table (as GitHub Actions' step summary shows it)")
     .option('--progress <mode>', 'auto, tty (task list), plain (lines) or json (one event per line)', 'auto')
     .option('--verbose', 'also each make and go command and each registry request (no secrets)')
@@ -349,6 +362,7 @@ Examples:
   $ vc-coredns build --kubernetes 1.30 --output oci:./dist/oci
   $ vc-coredns build --version v1.12.0 --output docker-archive:coredns.tar --platforms linux/amd64
   $ vc-coredns build --version v1.9.3 --output binaries:./bin
+  $ vc-coredns build --version v1.14.7 --platforms linux/amd64,linux/arm64 --smoke --push ghcr.io/acme/coredns
   $ vc-coredns build --version v1.9.3 --load && docker run --rm coredns:v1.9.3 -version
   $ vc-coredns build --repo file:///srv/coredns.git --version latest --also-tag latest --push registry.local/coredns
   $ vc-coredns build --version '>=1.11.0' --summary builds.md --progress json 2>events.jsonl`,

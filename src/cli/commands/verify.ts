@@ -2,11 +2,14 @@ import type { Command } from 'commander';
 import type { AttestationCheck } from '../../attest/verify.js';
 import type { VerifyResult } from '../../image/verify.js';
 import { printJson } from '../io.js';
+import { parsePositiveInt } from '../options.js';
 import type { CommandEnv } from './shared.js';
 
 interface VerifyOptions {
   json?: boolean;
   insecure?: boolean;
+  smoke?: boolean;
+  timeout?: string;
 }
 
 function describeCheck(what: string, c: AttestationCheck): string {
@@ -44,24 +47,23 @@ function printTable(
 }
 
 export async function runVerify(spec: string, opts: VerifyOptions, env: CommandEnv): Promise<number> {
-  const [{ verify }, { RegistryClient }, { dockerCredentials }, { parseImageSource }] = await Promise.all([
+  const timeoutSeconds =
+    opts.timeout === undefined ? undefined : parsePositiveInt('--timeout', String(opts.timeout));
+  const [{ verify }, { imageSourceDeps }] = await Promise.all([
     import('../../pipeline/verify.js'),
-    import('../../registry/client.js'),
-    import('../../registry/credentials.js'),
-    import('../../pipeline/image-source.js'),
+    import('./image-deps.js'),
   ]);
-  const source = parseImageSource(spec);
-  const registry = () =>
-    new RegistryClient({
-      credentials: dockerCredentials({
-        env: env.io.env,
-        envRegistries: source.kind === 'registry' ? [source.ref.registry] : [],
-      }),
-      insecure: Boolean(opts.insecure),
-    });
-  const result = await verify(spec, { registry }, { signal: env.signal });
+  const result = await verify(
+    spec,
+    imageSourceDeps(spec, opts, env),
+    { signal: env.signal, log: (l) => env.io.err(`${l}\n`) },
+    opts.smoke ? (timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }) : undefined,
+  );
   if (opts.json) printJson(env.io, result);
-  else printTable(result, env);
+  else {
+    printTable(result, env);
+    if (result.smoke) (await import('./smoke.js')).printSmoke(result.smoke, env.io);
+  }
   for (const p of result.problems) env.io.err(`problem: ${p}\n`);
   for (const [what, c] of [['SBOM', result.sbom] as const, ['provenance', result.provenance] as const]) {
     if (!c.present) env.io.err(`warning: ${spec} has no ${what} attached\n`);
@@ -79,6 +81,11 @@ export function registerVerify(program: Command, env: CommandEnv): void {
     .description('check that an image is a vc-coredns build: platforms, labels, and the patch in each binary')
     .argument('<ref>', 'registry/repo:tag, registry/repo@sha256:..., oci:DIR:TAG or docker-archive:FILE')
     .option('--insecure', 'plain http to a registry that is not on loopback')
+    .option(
+      '--smoke',
+      "after the static checks, run the host platform's CoreDNS against a fake Kubernetes API",
+    )
+    .option('--timeout <seconds>', 'with --smoke: give up after this long (default: 60)')
     .option('--json', 'print one JSON document on stdout')
     .addHelpText(
       'after',
@@ -86,7 +93,8 @@ export function registerVerify(program: Command, env: CommandEnv): void {
 Examples:
   $ vc-coredns verify ghcr.io/acme/coredns:v1.9.3
   $ vc-coredns verify 127.0.0.1:5000/coredns:v1.12.0 --json
-  $ vc-coredns verify oci:./dist/oci:v1.9.3`,
+  $ vc-coredns verify oci:./dist/oci:v1.9.3
+  $ vc-coredns verify oci:./dist/oci:v1.9.3 --smoke`,
     )
     .action(async (ref: string, opts: VerifyOptions) => env.exit(await runVerify(ref, opts, env)));
 }
