@@ -93,6 +93,8 @@ export interface Descriptor {
   size: number;
   annotations?: Record<string, string>;
   platform?: { os: string; architecture: string; variant?: string };
+  /** OCI 1.1: what an artifact manifest holds (referrers list it) */
+  artifactType?: string;
 }
 
 /** A blob with its bytes; digest and size computed from the bytes. */

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isVcError, VcError } from '../errors.js';
 import { registerBuild } from './commands/build.js';
+import { registerKeygen } from './commands/keygen.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerMatrix } from './commands/matrix.js';
 import { registerPatch } from './commands/patch.js';
@@ -62,6 +63,7 @@ Examples:
   registerMatrix(program, env);
   registerVerify(program, env);
   registerManifest(program, env);
+  registerKeygen(program, env);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   return program;
 }

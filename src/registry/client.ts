@@ -513,6 +513,39 @@ export class Repository {
     );
   }
 
+  /**
+   * The manifests whose `subject` is `digest`: the referrers API (OCI distribution 1.1), or, where the
+   * registry has none (404), the index under the referrers tag `sha256-<hex>`. Descriptors as listed.
+   */
+  async referrers(digest: string, signal?: AbortSignal): Promise<Descriptor[]> {
+    const what = `listing referrers of ${short(digest)} in ${this.name}`;
+    let bytes = await this.guard(
+      what,
+      async () => {
+        const res = await this.send('GET', this.url(`referrers/${digest}`), what, signal, {
+          headers: { Accept: OCI_INDEX },
+        });
+        if (res.ok && contentType(res) === OCI_INDEX)
+          return this.t.bodyBytes(res, this.ref.registry, what, signal);
+        if (res.status === 404 || res.ok) {
+          await res.body?.cancel();
+          return null; // no referrers API: the tag schema
+        }
+        return this.fail(res, what);
+      },
+      signal,
+    );
+    if (bytes === null) {
+      const tag = digest.replace(':', '-');
+      if (!(await this.headManifest(tag, signal))) return [];
+      const top = await this.getManifest(tag, signal);
+      if (!isIndex(top.mediaType)) return [];
+      bytes = top.bytes;
+    }
+    const index = parseJson(bytes, this.name) as ManifestJson;
+    return (index.manifests ?? []).filter((d) => typeof d?.digest === 'string');
+  }
+
   /** GET of a blob (redirects followed), checked against its digest and, when given, its size. */
   getBlob(digest: string, signal?: AbortSignal, size?: number): Promise<Uint8Array> {
     const what = `reading blob ${short(digest)} from ${this.name}`;
