@@ -52,8 +52,9 @@ export const terminalPrompt: TerminalPrompt = (prompt, signal) =>
     const onAbort = () =>
       done(new VcError('interrupted while asking for the password', { code: 'INTERRUPTED' }));
     signal?.addEventListener('abort', onAbort, { once: true });
-    tty.write(prompt);
+    // Echo off before the prompt shows: what is typed from then on never reaches the screen.
     input.setRawMode(true);
+    tty.write(prompt);
     input.setEncoding('utf8');
     input.on('data', (data: string) => {
       for (const ch of data) {

@@ -4,6 +4,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { Repository } from '../registry/client.js';
 import { OCI_MANIFEST } from '../registry/media-types.js';
+import type { ImageRef } from '../registry/ref.js';
+import type { RemoteImage } from '../registry/remote-image.js';
+import { formatPlatform } from '../versions/platforms.js';
 import { isBundleMediaType } from './bundle.js';
 import {
   type Artifact,
@@ -14,6 +17,7 @@ import {
 } from './cosign-manifest.js';
 import type { SigningKey } from './keys.js';
 import { planAttestations, planSignatures } from './sign.js';
+import { dockerReference } from './simple-signing.js';
 import { checkSignatures, type SignatureEvidence, type SignatureReport } from './verify.js';
 
 /** A signature manifest bigger than this is not one cosign would write: refuse to read its layers. */
@@ -111,6 +115,23 @@ export interface ImageDigests {
   /** the repository without tag, as signatures name it */
   reference: string;
   digests: { digest: string; label: string }[];
+}
+
+/** The digests of an image read from a registry (the index, then each platform manifest). */
+export function remoteImageDigests(
+  ref: Pick<ImageRef, 'registry' | 'repository'>,
+  image: RemoteImage,
+): ImageDigests {
+  const first = image.images[0];
+  return {
+    reference: dockerReference(ref),
+    digests: [
+      { digest: image.digest, label: image.index || !first ? 'index' : formatPlatform(first.platform) },
+      ...(image.index
+        ? image.images.map((i) => ({ digest: i.manifestDigest, label: formatPlatform(i.platform) }))
+        : []),
+    ],
+  };
 }
 
 /**

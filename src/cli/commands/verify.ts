@@ -8,6 +8,13 @@ import type { CommandEnv } from './shared.js';
 interface VerifyOptions {
   json?: boolean;
   insecure?: boolean;
+  key?: string;
+}
+
+/** What a registry read leaves for the signature check: where the image is, and its digests. */
+interface RegistrySource {
+  repository: import('../../registry/client.js').Repository;
+  image: import('../../sign/remote.js').ImageDigests;
 }
 
 /** `oci:DIR:TAG` reads an OCI layout; anything else is a registry reference. */
@@ -38,14 +45,24 @@ async function fetchFromLayout(spec: string): Promise<VerifyInput> {
   };
 }
 
-async function fetchFromRegistry(spec: string, opts: VerifyOptions, env: CommandEnv): Promise<VerifyInput> {
-  const [{ RegistryClient }, { dockerCredentials }, { parseRef, formatRef }, { readRemoteImage }] =
-    await Promise.all([
-      import('../../registry/client.js'),
-      import('../../registry/credentials.js'),
-      import('../../registry/ref.js'),
-      import('../../registry/remote-image.js'),
-    ]);
+async function fetchFromRegistry(
+  spec: string,
+  opts: VerifyOptions,
+  env: CommandEnv,
+): Promise<VerifyInput & { source: RegistrySource }> {
+  const [
+    { RegistryClient },
+    { dockerCredentials },
+    { parseRef, formatRef },
+    { readRemoteImage },
+    { remoteImageDigests },
+  ] = await Promise.all([
+    import('../../registry/client.js'),
+    import('../../registry/credentials.js'),
+    import('../../registry/ref.js'),
+    import('../../registry/remote-image.js'),
+    import('../../sign/remote.js'),
+  ]);
   const ref = parseRef(spec);
   const client = new RegistryClient({
     credentials: dockerCredentials({ env: env.io.env, envRegistries: [ref.registry] }),
@@ -56,7 +73,9 @@ async function fetchFromRegistry(spec: string, opts: VerifyOptions, env: Command
   if (!image)
     throw new VcError(`${formatRef(ref)} does not exist`, { code: 'NOT_FOUND', hint: 'check the tag' });
   const name = `${ref.registry}/${ref.repository}`;
+  const source: RegistrySource = { repository: image.repository, image: remoteImageDigests(ref, image) };
   return {
+    source,
     ref: `${name}:${ref.tag ?? reference}@${image.digest}`,
     digest: image.digest,
     isIndex: image.index !== null,
@@ -98,19 +117,48 @@ function printTable(r: VerifyResult, env: CommandEnv): void {
   env.io.out(r.ok ? 'ok\n' : '');
 }
 
+/** `--key FILE`: read (and checked) before anything is fetched. */
+async function readKeyOption(file: string) {
+  const { readPublicKey } = await import('../../sign/keys.js');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw badInput(
+      `cannot read --key ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+      'BAD_KEY',
+      'pass the cosign.pub of the signing key',
+    );
+  }
+  return readPublicKey(text, file);
+}
+
 export async function runVerify(spec: string, opts: VerifyOptions, env: CommandEnv): Promise<number> {
   const { verifyImage } = await import('../../image/verify.js');
-  const input = spec.startsWith('oci:')
+  const key = opts.key === undefined ? undefined : await readKeyOption(opts.key);
+  if (key && spec.startsWith('oci:'))
+    throw badInput(
+      'verify --key reads signatures from a registry; OCI layouts are not supported yet',
+      'BAD_FLAG',
+    );
+  const input: VerifyInput & { source?: RegistrySource } = spec.startsWith('oci:')
     ? await fetchFromLayout(spec)
     : await fetchFromRegistry(spec, opts, env);
-  const result = verifyImage(input);
+  const base = verifyImage(input);
+  let result: VerifyResult & { signature?: { present: boolean; ok: boolean; problems: string[] } } = base;
+  if (key && input.source) {
+    const { verifyRemoteSignatures } = await import('../../sign/remote.js');
+    const report = await verifyRemoteSignatures(input.source.repository, input.source.image, key, env.signal);
+    const signature = { present: report.present, ok: report.ok, problems: report.problems };
+    result = { ...base, ok: base.ok && report.ok, signature };
+  }
   if (opts.json) printJson(env.io, result);
   else printTable(result, env);
   for (const p of result.problems) env.io.err(`problem: ${p}\n`);
+  for (const p of result.signature?.problems ?? []) env.io.err(`problem: signature: ${p}\n`);
+  const count = result.problems.length + (result.signature?.problems.length ?? 0);
   if (!result.ok)
-    env.io.err(
-      `error: ${spec} failed verification (${result.problems.length} problem${result.problems.length > 1 ? 's' : ''})\n`,
-    );
+    env.io.err(`error: ${spec} failed verification (${count} problem${count > 1 ? 's' : ''})\n`);
   return result.ok ? 0 : 1;
 }
 
@@ -120,6 +168,7 @@ export function registerVerify(program: Command, env: CommandEnv): void {
     .description('check that an image is a vc-coredns build: platforms, labels, and the patch in each binary')
     .argument('<ref>', 'registry/repo:tag, registry/repo@sha256:..., or oci:DIR:TAG')
     .option('--insecure', 'plain http to a registry that is not on loopback')
+    .option('--key <cosign.pub>', 'also check the cosign signatures and attestations against this public key')
     .option('--json', 'print one JSON document on stdout')
     .addHelpText(
       'after',
@@ -127,6 +176,7 @@ export function registerVerify(program: Command, env: CommandEnv): void {
 Examples:
   $ vc-coredns verify ghcr.io/acme/coredns:v1.9.3
   $ vc-coredns verify 127.0.0.1:5000/coredns:v1.12.0 --json
+  $ vc-coredns verify ghcr.io/acme/coredns:v1.9.3 --key cosign.pub
   $ vc-coredns verify oci:./dist/oci:v1.9.3`,
     )
     .action(async (ref: string, opts: VerifyOptions) => env.exit(await runVerify(ref, opts, env)));
