@@ -514,36 +514,29 @@ export class Repository {
   }
 
   /**
-   * The manifests whose `subject` is `digest`: the referrers API (OCI distribution 1.1), or, where the
-   * registry has none (404), the index under the referrers tag `sha256-<hex>`. Descriptors as listed.
+   * GET of the referrers API (`/v2/<name>/referrers/<digest>`): the index of manifests whose subject is
+   * `digest`, or null when the registry has no referrers API (404, as distribution 2.8 answers).
    */
-  async referrers(digest: string, signal?: AbortSignal): Promise<Descriptor[]> {
-    const what = `listing referrers of ${short(digest)} in ${this.name}`;
-    let bytes = await this.guard(
+  referrers(digest: string, signal?: AbortSignal): Promise<Uint8Array | null> {
+    const what = `listing the referrers of ${short(digest)} in ${this.name}`;
+    return this.guard(
       what,
       async () => {
         const res = await this.send('GET', this.url(`referrers/${digest}`), what, signal, {
           headers: { Accept: OCI_INDEX },
         });
-        if (res.ok && contentType(res) === OCI_INDEX)
-          return this.t.bodyBytes(res, this.ref.registry, what, signal);
-        if (res.status === 404 || res.ok) {
+        if (res.status === 404) {
           await res.body?.cancel();
-          return null; // no referrers API: the tag schema
+          return null;
         }
-        return this.fail(res, what);
+        if (!res.ok) return this.fail(res, what);
+        const ct = contentType(res);
+        const bytes = await this.t.bodyBytes(res, this.ref.registry, what, signal);
+        // A registry without the API may answer 200 with something else (an HTML page, an error).
+        return ct === OCI_INDEX ? bytes : null;
       },
       signal,
     );
-    if (bytes === null) {
-      const tag = digest.replace(':', '-');
-      if (!(await this.headManifest(tag, signal))) return [];
-      const top = await this.getManifest(tag, signal);
-      if (!isIndex(top.mediaType)) return [];
-      bytes = top.bytes;
-    }
-    const index = parseJson(bytes, this.name) as ManifestJson;
-    return (index.manifests ?? []).filter((d) => typeof d?.digest === 'string');
   }
 
   /** GET of a blob (redirects followed), checked against its digest and, when given, its size. */

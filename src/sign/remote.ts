@@ -6,6 +6,7 @@ import type { Repository } from '../registry/client.js';
 import { OCI_MANIFEST } from '../registry/media-types.js';
 import type { ImageRef } from '../registry/ref.js';
 import type { RemoteImage } from '../registry/remote-image.js';
+import type { Descriptor } from '../types.js';
 import { formatPlatform } from '../versions/platforms.js';
 import { isBundleMediaType } from './bundle.js';
 import {
@@ -45,6 +46,32 @@ export async function readCosignLayers(
   return layers;
 }
 
+/**
+ * The manifests that refer to `digest`: the referrers API, and the referrers tag `sha256-<hex>` that
+ * clients keep where the registry has no API (cosign 3 on Debian's registry 2.8 writes that tag).
+ */
+async function referrerDescriptors(
+  repo: Repository,
+  digest: string,
+  signal?: AbortSignal,
+): Promise<Descriptor[]> {
+  const listed = (bytes: Uint8Array | null): Descriptor[] => {
+    if (!bytes) return [];
+    try {
+      const index = JSON.parse(Buffer.from(bytes).toString('utf8')) as { manifests?: Descriptor[] };
+      return (index.manifests ?? []).filter((d) => typeof d?.digest === 'string');
+    } catch {
+      return [];
+    }
+  };
+  const api = listed(await repo.referrers(digest, signal));
+  const tag = digest.replace(':', '-');
+  const tagged = (await repo.headManifest(tag, signal))
+    ? listed((await repo.getManifest(tag, signal)).bytes)
+    : [];
+  return [...api, ...tagged.filter((t) => !api.some((a) => a.digest === t.digest))];
+}
+
 /** The sigstore bundles attached to `digest` as OCI 1.1 referrers (API or referrers tag). */
 export async function readBundles(
   repo: Repository,
@@ -52,7 +79,7 @@ export async function readBundles(
   signal?: AbortSignal,
 ): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
-  for (const d of (await repo.referrers(digest, signal)).slice(0, MAX_LAYERS)) {
+  for (const d of (await referrerDescriptors(repo, digest, signal)).slice(0, MAX_LAYERS)) {
     if (!isBundleMediaType(d.artifactType)) continue;
     const manifest = await repo.getManifest(d.digest, signal);
     for (const l of signatureDescriptors(manifest.bytes) ?? [])
