@@ -30,3 +30,17 @@ export function openBundle(key: KeyObject, bytes: Uint8Array): Uint8Array | null
   const envelope = bundleEnvelope(bytes);
   return envelope ? openEnvelope(key, envelope) : null;
 }
+
+/** The predicate type a bundle claims (unverified: for telling signatures from attestations). */
+export function bundlePredicateType(bytes: Uint8Array): string | null {
+  const envelope = bundleEnvelope(bytes);
+  if (!envelope) return null;
+  try {
+    const v = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as {
+      predicateType?: unknown;
+    };
+    return typeof v.predicateType === 'string' ? v.predicateType : null;
+  } catch {
+    return null;
+  }
+}

@@ -3,7 +3,7 @@
 // (cosign 3's default); attestations found in `.att` or in bundles must verify with the key and name the
 // digest. Pure: the reader hands in the layers and bundles it found.
 import type { KeyObject } from 'node:crypto';
-import { openBundle } from './bundle.js';
+import { bundlePredicateType, openBundle } from './bundle.js';
 import {
   DSSE_MEDIA_TYPE,
   PREDICATE_TYPE_ANNOTATION,
@@ -43,6 +43,11 @@ export interface SignatureReport {
   /** per digest, the formats whose signature verified */
   signed: { digest: string; label: string; formats: ('sig' | 'bundle')[] }[];
   attestations: VerifiedAttestation[];
+}
+
+/** A bundle that claims to sign an image (cosign 3's stand-in for `.sig`), verified or not. */
+function isSignatureBundle(bytes: Uint8Array): boolean {
+  return bundlePredicateType(bytes) === COSIGN_SIGN_PREDICATE;
 }
 
 function short(digest: string): string {
@@ -109,7 +114,7 @@ export function checkSignatures(
     signed.push({ digest: e.digest, label: e.label, formats });
     if (formats.length > 0) continue;
     const layers = e.signatures ?? [];
-    if (layers.length === 0 && e.bundles.length === 0)
+    if (layers.length === 0 && !e.bundles.some(isSignatureBundle))
       problems.push(`${e.label} (${short(e.digest)}) is not signed`);
     else if (layers.length > 0)
       problems.push(
@@ -118,6 +123,9 @@ export function checkSignatures(
     else problems.push(`${e.label} (${short(e.digest)}) has no signature by this key`);
   }
   const top = evidence[0];
-  const present = top !== undefined && ((top.signatures?.length ?? 0) > 0 || top.bundles.length > 0);
+  const present =
+    top !== undefined &&
+    ((top.signatures?.length ?? 0) > 0 ||
+      top.bundles.some((b) => bundlePredicateType(b) === COSIGN_SIGN_PREDICATE));
   return { present, ok: evidence.length > 0 && problems.length === 0, problems, signed, attestations };
 }

@@ -232,6 +232,15 @@ describe('sigstore bundles (cosign 3 default)', () => {
     expect(report.signed.map((s) => s.formats)).toEqual([['bundle'], ['bundle'], ['bundle']]);
     expect(report.attestations.map((a) => a.format)).toEqual(['bundle', 'bundle', 'bundle']);
 
+    // an attestation bundle alone is no signature
+    const attOnly = new Map([[INDEX, [bundle(key, SLSA_PROVENANCE_PREDICATE, [INDEX])]]]);
+    expect(checkSignatures(key.publicKey, target.reference, evidence([], attOnly))).toMatchObject({
+      present: false,
+      ok: false,
+    });
+    expect(checkSignatures(key.publicKey, target.reference, evidence([], attOnly)).problems[0]).toBe(
+      `index (${INDEX.slice(0, 19)}) is not signed`,
+    );
     const wrong = new Map([[INDEX, [bundle(other, COSIGN_SIGN_PREDICATE, [INDEX])]]]);
     const r = checkSignatures(key.publicKey, target.reference, evidence([], wrong));
     expect(r.present).toBe(true);
