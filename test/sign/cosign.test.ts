@@ -11,14 +11,9 @@ import { parseRef } from '../../src/registry/ref.js';
 import { readRemoteImage } from '../../src/registry/remote-image.js';
 import { cosignArtifact, type SignatureLayer, signatureTag } from '../../src/sign/cosign-manifest.js';
 import { readPrivateKey, readPublicKey, type SigningKey } from '../../src/sign/keys.js';
-import {
-  publishArtifacts,
-  readCosignLayers,
-  remoteImageDigests,
-  signRemoteImage,
-  verifyRemoteSignatures,
-} from '../../src/sign/remote.js';
+import { registrySignatureStore, remoteImageDigests } from '../../src/sign/registry-store.js';
 import { CYCLONEDX_PREDICATE, SLSA_PROVENANCE_PREDICATE } from '../../src/sign/statement.js';
+import { signImage, verifySignatures } from '../../src/sign/store.js';
 import { vc } from '../support/cli.js';
 import { cosign, ensureCosign } from '../support/cosign.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
@@ -52,18 +47,24 @@ async function digestsOf(ref: string) {
   const parsed = parseRef(ref);
   const image = await readRemoteImage(client, parsed, parsed.digest ?? parsed.tag ?? 'latest');
   if (!image) throw new Error(`${ref} is not in the registry`);
-  return { repo: client.repository(parsed), image: remoteImageDigests(parsed, image), remote: image };
+  const repo = client.repository(parsed, { push: true });
+  return {
+    repo,
+    store: registrySignatureStore(repo),
+    image: remoteImageDigests(parsed, image),
+    remote: image,
+  };
 }
 
 async function ourSign(ref: string, key: SigningKey, statements: Uint8Array[] = []) {
-  const { repo, image } = await digestsOf(ref);
-  return signRemoteImage(repo, image, key, statements);
+  const { store, image } = await digestsOf(ref);
+  return signImage(store, image, key, statements);
 }
 
 async function ourVerify(ref: string, pubFile = 'cosign.pub') {
-  const { repo, image } = await digestsOf(ref);
+  const { store, image } = await digestsOf(ref);
   const key = readPublicKey(await readFile(join(work, pubFile), 'utf8'), pubFile);
-  return verifyRemoteSignatures(repo, image, key);
+  return verifySignatures(store, image, key);
 }
 
 let ourKey: SigningKey;
@@ -156,15 +157,15 @@ describe('cosign verify accepts what vc-coredns signed, and refuses the rest', (
   it('refuses an image whose signature layer was altered', async () => {
     const ref = await pushImage('altered');
     await ourSign(ref, ourKey);
-    const { repo, image } = await digestsOf(ref);
+    const { store, image } = await digestsOf(ref);
     const tag = signatureTag(image.digests[0]?.digest ?? '');
-    const [layer] = (await readCosignLayers(repo, tag)) as SignatureLayer[];
+    const [layer] = (await store.layers(tag)) as SignatureLayer[];
     // the payload now claims another repository; the signature annotation stays as it was
     const text = Buffer.from(layer?.bytes ?? [])
       .toString()
       .replace('/altered"', '/elsewhere"');
     const altered: SignatureLayer = { ...(layer as SignatureLayer), bytes: new TextEncoder().encode(text) };
-    await publishArtifacts(repo, [cosignArtifact(tag, [altered])]);
+    await store.write([cosignArtifact(tag, [altered])]);
     const r = await run(['verify', '--key', 'cosign.pub', ...noTlog, ...http, ref]);
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toMatch(/invalid signature|no matching signatures/i);
@@ -273,11 +274,11 @@ describe('vc-coredns verifies what cosign signed, in both formats', () => {
     expect(report).toMatchObject({ present: true, ok: true, problems: [] });
     expect(report.signed.map((s) => s.formats)).toEqual([['sig'], ['sig'], ['sig']]);
     // vc-coredns writes the very bytes cosign writes for the same layers: manifest and config
-    const { repo, image } = await digestsOf(ref);
+    const { repo, store, image } = await digestsOf(ref);
     for (const { digest } of image.digests) {
       const tag = signatureTag(digest);
       const theirs = await repo.getManifest(tag);
-      const ours = cosignArtifact(tag, (await readCosignLayers(repo, tag)) as SignatureLayer[]);
+      const ours = cosignArtifact(tag, (await store.layers(tag)) as SignatureLayer[]);
       expect(Buffer.from(ours.manifest.bytes).toString()).toBe(Buffer.from(theirs.bytes).toString());
     }
   });

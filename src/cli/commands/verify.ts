@@ -13,8 +13,8 @@ interface VerifyOptions {
 
 /** What a registry read leaves for the signature check: where the image is, and its digests. */
 interface RegistrySource {
-  repository: import('../../registry/client.js').Repository;
-  image: import('../../sign/remote.js').ImageDigests;
+  store: import('../../sign/store.js').SignatureStore;
+  image: import('../../sign/store.js').ImageDigests;
 }
 
 /** `oci:DIR:TAG` reads an OCI layout; anything else is a registry reference. */
@@ -55,13 +55,13 @@ async function fetchFromRegistry(
     { dockerCredentials },
     { parseRef, formatRef },
     { readRemoteImage },
-    { remoteImageDigests },
+    { registrySignatureStore, remoteImageDigests },
   ] = await Promise.all([
     import('../../registry/client.js'),
     import('../../registry/credentials.js'),
     import('../../registry/ref.js'),
     import('../../registry/remote-image.js'),
-    import('../../sign/remote.js'),
+    import('../../sign/registry-store.js'),
   ]);
   const ref = parseRef(spec);
   const client = new RegistryClient({
@@ -73,7 +73,10 @@ async function fetchFromRegistry(
   if (!image)
     throw new VcError(`${formatRef(ref)} does not exist`, { code: 'NOT_FOUND', hint: 'check the tag' });
   const name = `${ref.registry}/${ref.repository}`;
-  const source: RegistrySource = { repository: image.repository, image: remoteImageDigests(ref, image) };
+  const source: RegistrySource = {
+    store: registrySignatureStore(image.repository),
+    image: remoteImageDigests(ref, image),
+  };
   return {
     source,
     ref: `${name}:${ref.tag ?? reference}@${image.digest}`,
@@ -147,8 +150,8 @@ export async function runVerify(spec: string, opts: VerifyOptions, env: CommandE
   const base = verifyImage(input);
   let result: VerifyResult & { signature?: { present: boolean; ok: boolean; problems: string[] } } = base;
   if (key && input.source) {
-    const { verifyRemoteSignatures } = await import('../../sign/remote.js');
-    const report = await verifyRemoteSignatures(input.source.repository, input.source.image, key, env.signal);
+    const { verifySignatures } = await import('../../sign/store.js');
+    const report = await verifySignatures(input.source.store, input.source.image, key, env.signal);
     const signature = { present: report.present, ok: report.ok, problems: report.problems };
     result = { ...base, ok: base.ok && report.ok, signature };
   }
