@@ -2,7 +2,7 @@
 // measured side by side in one run on a patched fixture checkout of the single-stack tag v1.6.8. Every
 // measurement starts from an EMPTY Go build cache (a fresh GOCACHE), with the same flags everywhere
 // (CGO_ENABLED=0, GOFLAGS=-trimpath -buildvcs=false, GOTOOLCHAIN=local, the same -ldflags):
-//   (a) buildBinaries for linux/amd64,linux/arm64 (the per-arch rule, platforms in parallel)
+//   (a) compileBinaries for linux/amd64,linux/arm64 (the per-arch rule, platforms in parallel)
 //   (b) make -f Makefile.release build LINUX_ARCH="amd64 arm64" (the documented recipe's build: it also
 //       compiles darwin/amd64 and windows/amd64, one platform after the other)
 //   (c) the two per-arch `go build`s alone, in parallel (the floor); (c') the same one after the other
@@ -16,7 +16,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { buildBinaries, buildEnv, type CommandContext, findGo } from '../src/build/index.js';
+import { buildEnv, type CommandContext, compileBinaries, findGo } from '../src/compile/index.js';
 import {
   DEFAULT_ANNOTATION,
   defaultPatchDeps,
@@ -35,7 +35,7 @@ const PLATFORMS: Platform[] = [
 
 type Key = 'a' | 'b' | 'c' | 'cseq';
 const LABEL: Record<Key, string> = {
-  a: '(a) buildBinaries, per-arch rule   ',
+  a: '(a) compileBinaries, per-arch rule   ',
   b: '(b) make -f Makefile.release build ',
   c: '(c) go build x2, parallel (floor)  ',
   cseq: "(c') go build x2, one by one       ",
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
 
     const measure: Record<Key, (gocache: string) => Promise<unknown>> = {
       a: (gocache) =>
-        buildBinaries({
+        compileBinaries({
           checkout: {
             dir,
             release: { version: VERSION, commit: tag.commit, era: eraFor(VERSION) },

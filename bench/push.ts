@@ -20,9 +20,10 @@ import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/pro
 import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { findGo } from '../src/build/index.js';
-import { assembleImage, imageLabels, loadBuiltinBase } from '../src/image/index.js';
-import { DEFAULT_ANNOTATION } from '../src/patch/index.js';
+import { findGo } from '../src/compile/index.js';
+import { assembleImage, buildKey, imageLabels } from '../src/image/index.js';
+import { DEFAULT_ANNOTATION, patchId } from '../src/patch/index.js';
+import { loadBuiltinBase } from '../src/pipeline/load.js';
 import { registrySink } from '../src/publish/registry.js';
 import { RegistryClient } from '../src/registry/client.js';
 import type { Platform } from '../src/types.js';
@@ -227,9 +228,14 @@ async function main(): Promise<void> {
           release: { version: VERSION, commit: tag.commit },
           annotationKey: DEFAULT_ANNOTATION,
           repoUrl: fixture.url,
-          platforms: PLATFORMS,
-          baseDigest: base.digest,
-          goVersion: `go${go.version}`,
+          patch: patchId(DEFAULT_ANNOTATION),
+          buildKey: buildKey({
+            commit: tag.commit,
+            patch: patchId(DEFAULT_ANNOTATION),
+            platforms: PLATFORMS,
+            baseDigest: base.digest,
+            goVersion: `go${go.version}`,
+          }),
           sourceDateEpoch: epoch,
         }),
         sourceDateEpoch: epoch,

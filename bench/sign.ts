@@ -14,8 +14,9 @@ import { anonymous, RegistryClient } from '../src/registry/index.js';
 import { parseRef } from '../src/registry/ref.js';
 import { readRemoteImage } from '../src/registry/remote-image.js';
 import { readPrivateKey } from '../src/sign/keys.js';
-import { registrySignatureStore, remoteImageDigests } from '../src/sign/registry-store.js';
-import { signImage } from '../src/sign/store.js';
+import { registrySignatureStore } from '../src/sign/registry-store.js';
+import { dockerReference } from '../src/sign/simple-signing.js';
+import { imageDigests, signImage } from '../src/sign/store.js';
 import { vc } from '../test/support/cli.js';
 import { cosign, ensureCosign } from '../test/support/cosign.js';
 import { startRegistry } from '../test/support/registry.js';
@@ -79,11 +80,11 @@ try {
       await timed(async () => {
         const key = await readPrivateKey(await readFile(`${prefix}-vc.key`, 'utf8'), PASSWORD, 'key');
         const ref = parseRef(ours);
-        const image = await readRemoteImage(client, ref, ref.digest as string);
+        const image = await readRemoteImage(client, ref, ref.digest as string, { layers: false });
         if (!image) throw new Error('no image');
         const refs = await signImage(
           registrySignatureStore(client.repository(ref, { push: true })),
-          remoteImageDigests(ref, image),
+          imageDigests(dockerReference(ref), image),
           key,
         );
         if (refs.length !== 3) throw new Error(`signed ${refs.length}`);

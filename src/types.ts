@@ -117,13 +117,47 @@ export interface ImageIndex {
   digest: string;
 }
 
+/** What a sink wrote (or found current). More outputs of a build (attachments) add fields here. */
 export interface Published {
+  /** how users name what was written: `registry/repo:tag@sha256:...`, `oci:DIR:TAG`, a path */
   refs: string[];
+  /** the image index digest (a single-platform archive: its manifest's), null when not an image */
   digest: string | null;
 }
 
+/** An image a target already holds under a tag, read and checked (Sink.current). */
+export interface Held {
+  /** the index (or single manifest) under the tag */
+  descriptor: Descriptor;
+  /** its io.vc-coredns.build-key label; null when it has none (not built by vc-coredns) */
+  buildKey: string | null;
+  /** how users name it, as Published.refs */
+  refs: string[];
+  /** the platform manifests of the index (empty for a single manifest): what signing needs besides it */
+  manifests: Descriptor[];
+}
+
+/** What a target holds under a tag. */
+export interface Current {
+  /** null when the tag names nothing, or nothing usable */
+  held: Held | null;
+  /** why what the tag names cannot be used as it is (a damaged or lost blob): said, then rebuilt */
+  problems: string[];
+}
+
+/**
+ * Where images go (publish/sinks.ts makes one per output). Behaviour is added by wrapping (fanOutSink),
+ * not by flags inside each sink.
+ */
 export interface Sink {
   /** A short description for progress and errors, never carrying credentials. */
   readonly name: string;
   write(index: ImageIndex, tag: string, signal?: AbortSignal): Promise<Published>;
+  /**
+   * What the target holds under `tag`, every blob checked (skip-if-current). Only sinks that can tell
+   * have it (OCI layout, registry); a build for the others always runs.
+   */
+  current?(tag: string, signal?: AbortSignal): Promise<Current>;
+  /** Points `tag` at the image `held` names without writing it again (a skipped version's --also-tag). */
+  addTag?(held: Held, tag: string, signal?: AbortSignal): Promise<Published>;
 }

@@ -1,7 +1,7 @@
-import type { Context } from '../pipeline.js';
+import type { Context, Reporter } from '../pipeline/context.js';
 import { defaultCacheDir } from '../source/cache.js';
 import type { Io } from './io.js';
-import { lineReporter, type Reporter } from './progress.js';
+import { lineReporter } from './progress.js';
 
 export interface ContextOptions {
   quiet?: boolean;

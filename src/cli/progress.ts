@@ -1,30 +1,8 @@
 import { redact } from '../errors.js';
+import type { Reporter, Stage } from '../pipeline/context.js';
 import type { Io } from './io.js';
 
-export type Stage = 'resolve' | 'checkout' | 'patch' | 'build' | 'assemble' | 'publish' | 'skip-check';
-
-/** What the pipeline tells about long work; the CLI decides how it looks. */
-export interface Reporter {
-  /** a stage of one version began (detail: e.g. the URL being cloned) */
-  stage(version: string, stage: Stage, detail?: string): void;
-  /** one platform's build or upload changed state */
-  platform(version: string, platform: string, state: 'start' | 'done' | 'failed', detail?: string): void;
-  /** the version finished: ok, skipped or failed */
-  finish(version: string, outcome: 'built' | 'skipped' | 'failed', detail?: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  /** stops timers; call once at the end */
-  close(): void;
-}
-
-export const silentReporter: Reporter = {
-  stage() {},
-  platform() {},
-  finish() {},
-  info() {},
-  warn() {},
-  close() {},
-};
+export type { Reporter, Stage };
 
 function clock(now: Date): string {
   return now.toISOString().slice(11, 19);
@@ -38,6 +16,9 @@ const STAGE_TEXT: Record<Stage, string> = {
   assemble: 'assembling the image',
   publish: 'publishing',
   'skip-check': 'checking whether the target is current',
+  smoke: 'smoke-testing',
+  sign: 'signing',
+  attest: 'attaching the SBOM and provenance',
 };
 
 /**

@@ -6,8 +6,8 @@ import {
   type SimpleRenderer,
 } from 'listr2';
 import { redact } from '../errors.js';
+import type { Reporter, Stage } from '../pipeline/context.js';
 import type { Io } from './io.js';
-import type { Reporter, Stage } from './progress.js';
 
 interface Deferred {
   promise: Promise<void>;
@@ -34,6 +34,9 @@ const STAGE_TITLE: Record<Stage, string> = {
   build: 'building',
   assemble: 'assembling',
   publish: 'publishing',
+  smoke: 'smoke-testing',
+  sign: 'signing',
+  attest: 'attesting',
 };
 
 /**

@@ -2,21 +2,14 @@
 // manifest; then one OCI index over them. Pure: bytes in, an immutable ImageIndex out, every digest
 // computed from the bytes. Same inputs -> same digests on any machine.
 import type { Blob, Era, ImageIndex, Platform, PlatformImage } from '../types.js';
-import { formatPlatform } from '../versions/platforms.js';
-import { type BaseImage, type BasePlatformImage, basePlatform, samePlatform } from './base.js';
+import { formatPlatform, ociPlatform, samePlatform } from '../versions/platforms.js';
+import { type BaseImage, type BasePlatformImage, basePlatform } from './base.js';
 import { canonicalJsonBytes } from './canonical-json.js';
 import { CAPABILITY_XATTR, netBindServiceCapability } from './capability.js';
 import { blobOf } from './digest.js';
 import { rfc3339 } from './labels.js';
 import { buildLayer, type Layer } from './layer.js';
-import {
-  type HistoryEntry,
-  MEDIA_TYPE,
-  type OciConfig,
-  type OciIndex,
-  type OciManifest,
-  type OciPlatform,
-} from './oci.js';
+import { type HistoryEntry, MEDIA_TYPE, type OciConfig, type OciIndex, type OciManifest } from './oci.js';
 
 /** A linux binary for one platform, as bytes (the pipeline reads the build's files). */
 export interface PlatformBinary {
@@ -65,12 +58,6 @@ export function coreDnsLayer(binary: Uint8Array, era: ImageEra, sourceDateEpoch:
     ],
     sourceDateEpoch,
   );
-}
-
-export function ociPlatform(p: Platform): OciPlatform {
-  return p.variant
-    ? { architecture: p.arch, os: p.os, variant: p.variant }
-    : { architecture: p.arch, os: p.os };
 }
 
 function baseHistory(base: BaseImage, image: BasePlatformImage): HistoryEntry[] {

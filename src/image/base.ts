@@ -2,7 +2,7 @@
 // registry/ and handed over as values through basePlatformImage).
 import { VcError } from '../errors.js';
 import type { Blob, Platform } from '../types.js';
-import { formatPlatform } from '../versions/platforms.js';
+import { formatPlatform, platformOf, samePlatform } from '../versions/platforms.js';
 import { blobOf, matchesDescriptor } from './digest.js';
 import { buildLayer } from './layer.js';
 import { type ContainerConfig, type HistoryEntry, MEDIA_TYPE } from './oci.js';
@@ -122,13 +122,6 @@ export function builtinBase(caBundle: Uint8Array, platforms: readonly Platform[]
   });
 }
 
-/** linux/arm64 and linux/arm64/v8 are one platform. */
-export function samePlatform(a: Platform, b: Platform): boolean {
-  const variant = (p: Platform) =>
-    p.arch === 'arm64' && p.variant === 'v8' ? undefined : p.variant || undefined;
-  return a.os === b.os && a.arch === b.arch && variant(a) === variant(b);
-}
-
 export function basePlatform(base: BaseImage, platform: Platform): BasePlatformImage {
   const found = base.images.find((i) => samePlatform(i.platform, platform));
   if (!found) {
@@ -181,8 +174,7 @@ export function basePlatformImage(
     if (mediaType === undefined) throw badBase(name, `layer ${i} has unsupported media type ${d.mediaType}`);
     return blobOf(mediaType, bytes, d.annotations ? { annotations: d.annotations } : {});
   });
-  const platform: Platform = { os: config.os, arch: config.architecture };
-  if (config.variant) platform.variant = config.variant;
+  const platform = platformOf(config);
   const history = config.history ?? [];
   const nonEmpty = history.filter((h) => !h.empty_layer).length;
   return Object.freeze({

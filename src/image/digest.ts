@@ -1,21 +1,6 @@
-import { createHash } from 'node:crypto';
+// Blobs and descriptors computed from bytes (the digest itself: util/digest.ts).
 import type { Blob, Descriptor } from '../types.js';
-
-/** `sha256:<hex>` of the bytes. */
-export function sha256Digest(bytes: Uint8Array | string): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
-/** The hex part of a `sha256:<hex>` digest; anything else is a bug or a bad input caught earlier. */
-export function digestHex(digest: string): string {
-  const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
-  if (!m) throw new Error(`not a sha256 digest: ${JSON.stringify(digest)}`);
-  return m[1] as string;
-}
-
-export function isDigest(value: unknown): value is string {
-  return typeof value === 'string' && /^sha256:[0-9a-f]{64}$/.test(value);
-}
+import { sha256Digest } from '../util/digest.js';
 
 /** A blob whose descriptor (digest, size) is computed from its bytes. */
 export function blobOf(

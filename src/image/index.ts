@@ -1,5 +1,5 @@
-// image/: deterministic layers, configs, manifests and indexes from bytes, and their readers. Pure except
-// for load.ts, which reads the CA bundle shipped in assets/ and the built binaries.
+// image/: deterministic layers, configs, manifests and indexes from bytes, and the one image reader. Pure:
+// bytes in, values out (pipeline/load.ts reads the files it needs).
 export * from './assemble.js';
 export * from './base.js';
 export * from './canonical-json.js';
@@ -8,7 +8,7 @@ export * from './digest.js';
 export * from './gzip.js';
 export * from './labels.js';
 export * from './layer.js';
-export * from './load.js';
 export * from './oci.js';
 export * from './read.js';
+export * from './read-image.js';
 export * from './tar.js';

@@ -1,8 +1,7 @@
 // The config labels of DESIGN.md "Outputs, tags, labels", and the build key that lets a later run skip
 // an image that is already current.
-import { createHash } from 'node:crypto';
-import { patchId } from '../patch/templates.js';
 import type { Platform, Release } from '../types.js';
+import { sha256Hex } from '../util/digest.js';
 import { formatPlatform } from '../versions/platforms.js';
 import { canonicalJson } from './canonical-json.js';
 
@@ -60,7 +59,7 @@ export function buildKey(input: BuildKeyInput): string {
     platforms: input.platforms.map(formatPlatform).sort(),
     source: input.sourceTreeHash ? `tree:${input.sourceTreeHash}` : `commit:${input.commit}`,
   };
-  return createHash('sha256').update(canonicalJson(doc)).digest('hex');
+  return sha256Hex(canonicalJson(doc));
 }
 
 /** A URL without user name or password (labels are public); anything else unchanged. */
@@ -80,17 +79,16 @@ export interface ImageLabelsInput {
   release: Pick<Release, 'version' | 'commit'>;
   annotationKey: string;
   repoUrl: string;
-  platforms: readonly Platform[];
-  baseDigest: string;
-  goVersion: string;
-  sourceTreeHash?: string | undefined;
+  /** the `io.vc-coredns.patch` label: patchId(annotationKey) of the patch rules (patch/templates.ts) */
+  patch: string;
+  /** buildKey(...) of this build, computed once by the pipeline */
+  buildKey: string;
   /** SOURCE_DATE_EPOCH: the tag commit's time, seconds. */
   sourceDateEpoch: number;
 }
 
 /** The config labels of every platform image of one build. */
 export function imageLabels(input: ImageLabelsInput): Record<string, string> {
-  const patch = patchId(input.annotationKey);
   return {
     [LABEL.source]: publicSourceUrl(input.repoUrl),
     [LABEL.revision]: input.release.commit,
@@ -98,14 +96,7 @@ export function imageLabels(input: ImageLabelsInput): Record<string, string> {
     [LABEL.created]: rfc3339(input.sourceDateEpoch),
     [LABEL.title]: IMAGE_TITLE,
     [LABEL.annotationKey]: input.annotationKey,
-    [LABEL.patch]: patch,
-    [LABEL.buildKey]: buildKey({
-      commit: input.release.commit,
-      sourceTreeHash: input.sourceTreeHash,
-      patch,
-      platforms: input.platforms,
-      baseDigest: input.baseDigest,
-      goVersion: input.goVersion,
-    }),
+    [LABEL.patch]: input.patch,
+    [LABEL.buildKey]: input.buildKey,
   };
 }

@@ -1,5 +1,6 @@
 import type { Blob } from '../types.js';
-import { blobOf, sha256Digest } from './digest.js';
+import { sha256Digest } from '../util/digest.js';
+import { blobOf } from './digest.js';
 import { gzipDeterministic } from './gzip.js';
 import { MEDIA_TYPE } from './oci.js';
 import { type TarEntry, writeTar } from './tar.js';

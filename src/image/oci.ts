@@ -12,16 +12,37 @@ export const MEDIA_TYPE = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   dockerConfig: 'application/vnd.docker.container.image.v1+json',
   dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  dockerForeignLayerGzip: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
 } as const;
+
+export const INDEX_TYPES: readonly string[] = [MEDIA_TYPE.index, MEDIA_TYPE.dockerManifestList];
+export const MANIFEST_TYPES: readonly string[] = [MEDIA_TYPE.manifest, MEDIA_TYPE.dockerManifest];
+export const LAYER_TYPES: readonly string[] = [
+  MEDIA_TYPE.layerGzip,
+  MEDIA_TYPE.layerTar,
+  MEDIA_TYPE.layerZstd,
+  MEDIA_TYPE.dockerLayerGzip,
+  MEDIA_TYPE.dockerForeignLayerGzip,
+];
+
+/** What a manifest GET accepts: indexes first, then single-platform manifests, OCI and Docker. */
+export const MANIFEST_ACCEPT = [...INDEX_TYPES, ...MANIFEST_TYPES].join(', ');
+
+/** An OCI image index or a Docker manifest list (the same shape). */
+export function isIndex(mediaType: string): boolean {
+  return INDEX_TYPES.includes(mediaType);
+}
+
+/** An OCI image manifest or a Docker schema 2 manifest (the same shape). */
+export function isManifest(mediaType: string): boolean {
+  return MANIFEST_TYPES.includes(mediaType);
+}
 
 /** The annotation that names a tag in an OCI image layout's index.json. */
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 
-export interface OciPlatform {
-  architecture: string;
-  os: string;
-  variant?: string;
-}
+/** The platform as OCI spells it (versions/platforms.ts converts). */
+export type { OciPlatform } from '../versions/platforms.js';
 
 export interface OciIndex {
   schemaVersion: 2;

@@ -4,9 +4,9 @@ import { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 import { VcError } from '../errors.js';
 import type { Descriptor } from '../types.js';
-import { isDigest, matchesDescriptor } from './digest.js';
+import { isDigest } from '../util/digest.js';
 import { gunzip, isGzip } from './gzip.js';
-import { MEDIA_TYPE, type OciConfig, type OciIndex, type OciManifest } from './oci.js';
+import { isIndex, isManifest, MEDIA_TYPE, type OciConfig, type OciIndex, type OciManifest } from './oci.js';
 import { normalizeTarPath, parseTar, type RawTarEntry } from './tar.js';
 
 function badImage(message: string, cause?: unknown): VcError {
@@ -42,17 +42,11 @@ function checkDescriptor(d: unknown, what: string): Descriptor {
   return o as unknown as Descriptor;
 }
 
-/** The media type of a manifest-like document: its `mediaType` field (OCI makes it optional). */
-export function documentMediaType(bytes: Uint8Array): string | undefined {
-  const mt = parseJson(bytes, 'document').mediaType;
-  return typeof mt === 'string' ? mt : undefined;
-}
-
 /** An OCI image index (or a Docker manifest list, which has the same shape). */
 export function parseIndex(bytes: Uint8Array): OciIndex {
   const o = parseJson(bytes, 'image index');
   const mt = o.mediaType ?? MEDIA_TYPE.index;
-  if (o.schemaVersion !== 2 || (mt !== MEDIA_TYPE.index && mt !== MEDIA_TYPE.dockerManifestList)) {
+  if (o.schemaVersion !== 2 || typeof mt !== 'string' || !isIndex(mt)) {
     throw badImage(
       `not an image index (mediaType ${String(o.mediaType)}, schemaVersion ${String(o.schemaVersion)})`,
     );
@@ -68,7 +62,7 @@ export function parseIndex(bytes: Uint8Array): OciIndex {
 export function parseManifest(bytes: Uint8Array): OciManifest {
   const o = parseJson(bytes, 'image manifest');
   const mt = o.mediaType ?? MEDIA_TYPE.manifest;
-  if (o.schemaVersion !== 2 || (mt !== MEDIA_TYPE.manifest && mt !== MEDIA_TYPE.dockerManifest)) {
+  if (o.schemaVersion !== 2 || typeof mt !== 'string' || !isManifest(mt)) {
     throw badImage(
       `not an image manifest (mediaType ${String(o.mediaType)}, schemaVersion ${String(o.schemaVersion)})`,
     );
@@ -103,13 +97,6 @@ export function parseConfig(bytes: Uint8Array): OciConfig {
   if (o.history !== undefined && !Array.isArray(o.history))
     throw badImage('image config has an invalid history');
   return o as unknown as OciConfig;
-}
-
-/** Throws BAD_IMAGE when the bytes do not match the descriptor. */
-export function checkBlob(bytes: Uint8Array, descriptor: Descriptor, what = 'blob'): void {
-  if (!matchesDescriptor(bytes, descriptor)) {
-    throw badImage(`${what} does not match its descriptor ${descriptor.digest} (${descriptor.size} bytes)`);
-  }
 }
 
 /** The uncompressed tar of a layer (gzip or plain tar; zstd is not read). */

@@ -1,29 +1,10 @@
 // Checks an image vc-coredns built, from its bytes: platforms, labels, and that each platform's
 // /coredns is a binary of that architecture carrying the annotation key its labels claim. Pure.
-import { patchId } from '../patch/templates.js';
-import type { Platform } from '../types.js';
-import { formatPlatform } from '../versions/platforms.js';
+import { formatPlatform, platformOf, samePlatform } from '../versions/platforms.js';
+import { COREDNS_PATH } from './assemble.js';
 import { CAP_NET_BIND_SERVICE, CAPABILITY_XATTR, decodeFileCapabilities } from './capability.js';
 import { LABEL } from './labels.js';
-import type { OciConfig } from './oci.js';
-import { readLayerEntries } from './read.js';
-
-export interface VerifyPlatformInput {
-  /** the platform the index says */
-  platform: Platform;
-  manifestDigest: string;
-  config: OciConfig;
-  /** the compressed layers, base first */
-  layers: Uint8Array[];
-}
-
-export interface VerifyInput {
-  ref: string;
-  digest: string;
-  /** false when the reference names a single image manifest rather than an index */
-  isIndex: boolean;
-  images: VerifyPlatformInput[];
-}
+import { imageFile, type ReadImage } from './read-image.js';
 
 export interface VerifiedPlatform {
   platform: string;
@@ -71,22 +52,15 @@ function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
   );
 }
 
-/** The /coredns entry of the image: the last layer that has it wins. */
-function findCoreDns(layers: Uint8Array[]) {
-  for (let i = layers.length - 1; i >= 0; i--) {
-    const entry = readLayerEntries(layers[i] as Uint8Array).find(
-      (e) => e.path.replace(/^\.?\/+/, '') === 'coredns' && (e.typeflag === '0' || e.typeflag === '\0'),
-    );
-    if (entry) return entry;
-  }
-  return null;
-}
-
-export function verifyImage(input: VerifyInput): VerifyResult {
+/**
+ * Checks an image read with its layers (readImage). `ref` is what the result names; `patchId` the
+ * `io.vc-coredns.patch` label these patch rules give a key.
+ */
+export function verifyImage(ref: string, input: ReadImage, patchId: (key: string) => string): VerifyResult {
   const problems: string[] = [];
   const labels = input.images[0]?.config.config?.Labels ?? {};
   const key = labels[LABEL.annotationKey] ?? null;
-  if (!input.isIndex)
+  if (input.index === null)
     problems.push('the reference names a single image manifest, not a multi-platform index');
   if (input.images.length === 0) problems.push('the index lists no images');
   const missing = [LABEL.annotationKey, LABEL.patch, LABEL.buildKey, LABEL.version].filter((l) => !labels[l]);
@@ -104,16 +78,14 @@ export function verifyImage(input: VerifyInput): VerifyResult {
   const platforms: VerifiedPlatform[] = input.images.map((img) => {
     const name = formatPlatform(img.platform);
     const cfg = img.config;
-    const cfgPlatform = formatPlatform({
-      os: cfg.os,
-      arch: cfg.architecture,
-      ...(cfg.variant ? { variant: cfg.variant } : {}),
-    });
-    if (cfgPlatform !== name) problems.push(`${name}: the config says ${cfgPlatform}`);
+    // The platform the index lists must be the one the config says.
+    const listed = img.descriptor.platform ? platformOf(img.descriptor.platform) : img.platform;
+    if (!samePlatform(listed, img.platform))
+      problems.push(`${formatPlatform(listed)}: the config says ${name}`);
     const own = cfg.config?.Labels ?? {};
     if (JSON.stringify(own) !== JSON.stringify(labels))
       problems.push(`${name}: labels differ from the other platforms'`);
-    const entry = findCoreDns(img.layers);
+    const entry = imageFile(img, COREDNS_PATH);
     let patched = false;
     if (!entry) {
       problems.push(`${name}: the image has no /coredns`);
@@ -139,7 +111,7 @@ export function verifyImage(input: VerifyInput): VerifyResult {
         }
       }
     }
-    return { platform: name, digest: img.manifestDigest, annotationKey: key, patched };
+    return { platform: name, digest: img.descriptor.digest, annotationKey: key, patched };
   });
-  return { ref: input.ref, digest: input.digest, ok: problems.length === 0, labels, platforms, problems };
+  return { ref, digest: input.digest, ok: problems.length === 0, labels, platforms, problems };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { sha256Hex } from '../util/digest.js';
 
 /** patches/cluster-ip, found from src/patch or dist/patch alike (both two levels below the package root). */
 export const TEMPLATE_DIR = fileURLToPath(new URL('../../patches/cluster-ip/', import.meta.url));
@@ -39,5 +40,5 @@ export function patchRulesVersion(): string {
 
 /** The `io.vc-coredns.patch` label: sha256 of the rules' version and the key. */
 export function patchId(key: string): string {
-  return createHash('sha256').update(`${patchRulesVersion()}\0${key}`).digest('hex');
+  return sha256Hex(`${patchRulesVersion()}\0${key}`);
 }

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { redact, VcError } from '../errors.js';
 import type { ImageIndex, Platform, Published, Sink } from '../types.js';
+import { abortError } from '../util/abort.js';
 import { DEFAULT_REPOSITORY, dockerArchiveBytes, repoTagFor, selectPlatform } from './docker-archive.js';
 
 export interface DaemonSinkOptions {
@@ -66,7 +67,7 @@ export function daemonSink(docker: Dockerode, platform: Platform, opts: DaemonSi
         );
         output = await followLoad(docker, response);
       } catch (e) {
-        if (signal?.aborted) throw new VcError('interrupted', { code: 'ABORTED', cause: signal.reason });
+        if (signal?.aborted) throw abortError(signal);
         throw daemonError(`docker load of ${repoTag} failed`, e);
       }
       const failed = output.find((m) => m.error || m.errorDetail);

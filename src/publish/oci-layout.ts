@@ -5,32 +5,26 @@
 // state plus unreferenced blobs, never a half-written file.
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import lockfile from 'proper-lockfile';
 import { VcError } from '../errors.js';
 import { canonicalJson } from '../image/canonical-json.js';
-import { digestHex, matchesDescriptor } from '../image/digest.js';
-import {
-  MEDIA_TYPE,
-  type OciConfig,
-  type OciIndex,
-  type OciManifest,
-  REF_NAME_ANNOTATION,
-} from '../image/oci.js';
-import { parseConfig, parseIndex, parseManifest } from '../image/read.js';
-import type { Blob, Descriptor, ImageIndex, Platform, Published, Sink } from '../types.js';
+import { matchesDescriptor } from '../image/digest.js';
+import { LABEL } from '../image/labels.js';
+import { MEDIA_TYPE, type OciIndex, REF_NAME_ANNOTATION } from '../image/oci.js';
+import { parseIndex } from '../image/read.js';
+import { type FetchBlob, type ReadImage, type ReadImageOptions, readImage } from '../image/read-image.js';
+import type { Blob, Current, Descriptor, ImageIndex, Published, Sink } from '../types.js';
+import { abortError } from '../util/abort.js';
+import { digestHex } from '../util/digest.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { acquireLock } from '../util/lock.js';
 
 export const OCI_LAYOUT_FILE = 'oci-layout';
 export const OCI_LAYOUT_VERSION = '1.0.0';
-const LOCK_NAME = '.vc-coredns.lock';
+/** The lock directory is `.vc-coredns.lock` (hidden: tools that read the layout skip it). */
+const LOCK_BASENAME = '.vc-coredns';
 
 function layoutError(dir: string, message: string, cause?: unknown): VcError {
   return new VcError(`OCI layout ${dir}: ${message}`, { code: 'BAD_OCI_LAYOUT', cause });
-}
-
-function abortError(signal: AbortSignal): VcError {
-  return new VcError('interrupted', { code: 'ABORTED', cause: signal.reason });
 }
 
 export function blobPath(dir: string, digest: string): string {
@@ -87,7 +81,7 @@ async function ensureLayout(dir: string): Promise<void> {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw layoutError(dir, 'cannot read oci-layout', e);
   }
   if (text === null) {
-    const others = (await readdir(dir)).filter((n) => n !== 'blobs' && n !== LOCK_NAME && !n.startsWith('.'));
+    const others = (await readdir(dir)).filter((n) => n !== 'blobs' && !n.startsWith('.'));
     if (others.length > 0) {
       throw new VcError(`${dir} is not empty and is not an OCI image layout (no oci-layout file)`, {
         code: 'BAD_OCI_LAYOUT',
@@ -154,46 +148,23 @@ export function withTag(current: OciIndex, descriptor: Descriptor, tag: string):
   return { ...current, schemaVersion: 2, mediaType: MEDIA_TYPE.index, manifests: [...untagged, ...tagged] };
 }
 
-// Writers of one process to one layout take turns; other processes are kept out by a lock directory.
-const queues = new Map<string, Promise<unknown>>();
-
+/** Writers of index.json take turns, in this process and across processes (util/lock.ts). */
 async function withLayoutLock<T>(
   dir: string,
   signal: AbortSignal | undefined,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const key = resolve(dir);
-  const previous = queues.get(key) ?? Promise.resolve();
-  const run = previous
-    .catch(() => {})
-    .then(async () => {
-      let release: (() => Promise<void>) | null = null;
-      for (let delay = 20; release === null; delay = Math.min(delay * 2, 250)) {
-        if (signal?.aborted) throw abortError(signal);
-        try {
-          release = await lockfile.lock(key, {
-            realpath: false,
-            stale: 20_000,
-            retries: 0,
-            lockfilePath: join(key, LOCK_NAME),
-            onCompromised: () => {},
-          });
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
-          await sleep(delay);
-        }
-      }
-      try {
-        return await fn();
-      } finally {
-        await release().catch(() => {});
-      }
-    });
-  queues.set(key, run);
+  const lock = await acquireLock(join(resolve(dir), LOCK_BASENAME), {
+    what: `the OCI layout ${dir}`,
+    code: 'OCI_LAYOUT_LOCKED',
+    waitMs: 10 * 60_000,
+    pollMaxMs: 100,
+    ...(signal ? { signal } : {}),
+  });
   try {
-    return await run;
+    return await fn();
   } finally {
-    if (queues.get(key) === run) queues.delete(key);
+    await lock.release();
   }
 }
 
@@ -218,81 +189,103 @@ export async function writeOciLayout(
   return { refs: [`oci:${dir}:${tag}`], digest: index.digest };
 }
 
-/** The OCI layout sink (`--output oci:DIR`). */
+/**
+ * Writes manifests (with their blobs) under tags of an existing layout: index.json is updated once,
+ * under the layout lock. For what lives beside an image (cosign's `sha256-<hex>.sig` and `.att`).
+ */
+export async function writeTaggedManifests(
+  dir: string,
+  entries: readonly { tag: string; manifest: Blob; blobs: readonly Blob[] }[],
+  signal?: AbortSignal,
+): Promise<string[]> {
+  await ensureLayout(dir);
+  for (const e of entries)
+    for (const blob of [...e.blobs, e.manifest]) {
+      if (signal?.aborted) throw abortError(signal);
+      await writeBlob(dir, blob);
+    }
+  if (signal?.aborted) throw abortError(signal);
+  await withLayoutLock(dir, signal, async () => {
+    let next = await readLayoutIndex(dir);
+    for (const e of entries) next = withTag(next, e.manifest.descriptor, e.tag);
+    await writeFileAtomic(join(dir, 'index.json'), canonicalJson(next), 0o644);
+  });
+  return entries.map((e) => `oci:${dir}:${e.tag}`);
+}
+
+/** Failures that mean "what the layout holds is damaged" (rebuild over it), not "cannot work here". */
+const DAMAGE = new Set(['DIGEST_MISMATCH', 'BAD_OCI_LAYOUT', 'BAD_IMAGE', 'UNSUPPORTED_MEDIA_TYPE']);
+
+/**
+ * The OCI layout sink (`--output oci:DIR`). current() reads the tag's image with every blob, layers
+ * included, checked: a damaged or missing blob is a problem (the image is built and written again,
+ * which replaces the damaged files), not an error.
+ */
 export function ociLayoutSink(dir: string): Sink {
   return {
     name: `oci:${dir}`,
     write: (index, tag, signal) => writeOciLayout(dir, index, tag, signal),
+    async current(tag, signal): Promise<Current> {
+      let image: ReadImage | null;
+      try {
+        image = await readOciLayoutTag(dir, tag, signal ? { signal } : {});
+      } catch (e) {
+        if (e instanceof VcError && DAMAGE.has(e.code)) return { held: null, problems: [e.message] };
+        throw e;
+      }
+      if (!image) return { held: null, problems: [] };
+      const held = {
+        descriptor: image.descriptor,
+        buildKey: image.labels[LABEL.buildKey] ?? null,
+        refs: [`oci:${dir}:${tag}`],
+        manifests: image.index ? image.images.map((i) => i.descriptor) : [],
+      };
+      return { held, problems: [] };
+    },
+    async addTag(held, tag, signal): Promise<Published> {
+      await withLayoutLock(dir, signal, async () => {
+        const index = await readLayoutIndex(dir);
+        if (index.manifests.some((d) => refName(d) === tag && d.digest === held.descriptor.digest)) return;
+        await writeFileAtomic(
+          join(dir, 'index.json'),
+          canonicalJson(withTag(index, held.descriptor, tag)),
+          0o644,
+        );
+      });
+      return { refs: [`oci:${dir}:${tag}`], digest: held.descriptor.digest };
+    },
   };
 }
 
-export interface LayoutPlatformImage {
-  platform: Platform;
-  manifestDescriptor: Descriptor;
-  manifest: OciManifest;
-  config: OciConfig;
+/** The layout's blobs for readImage; a missing file is BAD_OCI_LAYOUT naming it. */
+export function layoutBlobs(dir: string): FetchBlob {
+  return async (d, role) => {
+    try {
+      return new Uint8Array(await readFile(blobPath(dir, d.digest)));
+    } catch (e) {
+      throw layoutError(dir, `${role === 'layer' ? 'layer' : role} ${d.digest} is missing`, e);
+    }
+  };
 }
 
-export interface LayoutTag {
-  tag: string;
-  /** The descriptor under the tag in index.json. */
-  descriptor: Descriptor;
-  digest: string;
-  /** The image index under the tag; null when the tag names a single image manifest (not one of ours). */
-  index: OciIndex | null;
-  images: LayoutPlatformImage[];
-  /** The config labels of the first platform image (all platforms of one build share them). */
-  labels: Record<string, string>;
-}
-
-async function readBlob(dir: string, d: Descriptor, what: string): Promise<Uint8Array> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(blobPath(dir, d.digest));
-  } catch (e) {
-    throw layoutError(dir, `${what} ${d.digest} is missing`, e);
-  }
-  if (!matchesDescriptor(bytes, d)) throw layoutError(dir, `${what} ${d.digest} does not match its digest`);
-  return bytes;
-}
-
-async function readPlatformImage(dir: string, d: Descriptor): Promise<LayoutPlatformImage> {
-  const manifest = parseManifest(await readBlob(dir, d, 'manifest'));
-  const config = parseConfig(await readBlob(dir, manifest.config, 'config'));
-  const platform: Platform = { os: config.os, arch: config.architecture };
-  if (config.variant) platform.variant = config.variant;
-  return { platform, manifestDescriptor: d, manifest, config };
+/** The descriptor under `tag` in the layout's index.json; null when there is no layout or no such tag. */
+export async function layoutTag(dir: string, tag: string): Promise<Descriptor | null> {
+  if ((await fileSize(join(dir, OCI_LAYOUT_FILE))) === null) return null;
+  const top = await readLayoutIndex(dir);
+  return top.manifests.find((d) => refName(d) === tag) ?? null;
 }
 
 /**
- * What the layout at `dir` holds under `tag` (index, manifests and configs read and checked against
- * their digests; layers are not read), or null when there is no layout or no such tag. A damaged or
- * missing blob is an error (BAD_OCI_LAYOUT), never "absent".
+ * What the layout at `dir` holds under `tag`, read through readImage (every blob checked against its
+ * digest; layers too unless `layers: false`), or null when there is no layout or no such tag. A damaged
+ * blob is DIGEST_MISMATCH and a missing one BAD_OCI_LAYOUT, never "absent".
  */
-export async function readOciLayoutTag(dir: string, tag: string): Promise<LayoutTag | null> {
-  if ((await fileSize(join(dir, OCI_LAYOUT_FILE))) === null) return null;
-  const top = await readLayoutIndex(dir);
-  const descriptor = top.manifests.find((d) => refName(d) === tag);
+export async function readOciLayoutTag(
+  dir: string,
+  tag: string,
+  opts: ReadImageOptions = {},
+): Promise<ReadImage | null> {
+  const descriptor = await layoutTag(dir, tag);
   if (!descriptor) return null;
-  let index: OciIndex | null = null;
-  const images: LayoutPlatformImage[] = [];
-  try {
-    if (descriptor.mediaType === MEDIA_TYPE.index || descriptor.mediaType === MEDIA_TYPE.dockerManifestList) {
-      index = parseIndex(await readBlob(dir, descriptor, 'image index'));
-      for (const d of index.manifests) images.push(await readPlatformImage(dir, d));
-    } else {
-      images.push(await readPlatformImage(dir, descriptor));
-    }
-  } catch (e) {
-    if (e instanceof VcError && e.code === 'BAD_OCI_LAYOUT') throw e;
-    throw layoutError(dir, `tag ${tag}: ${(e as Error).message}`, e);
-  }
-  return {
-    tag,
-    descriptor,
-    digest: descriptor.digest,
-    index,
-    images,
-    labels: { ...(images[0]?.config.config?.Labels ?? {}) },
-  };
+  return readImage(descriptor, layoutBlobs(dir), { name: `oci:${dir}:${tag}`, ...opts });
 }

@@ -1,7 +1,7 @@
 // What `build` writes, parsed from --output, --push and --load before anything runs.
 import { resolve } from 'node:path';
 import { badInput } from '../errors.js';
-import { type ImageRef, parseRef } from '../registry/ref.js';
+import { type ImageRef, parseRef, repoName } from '../registry/ref.js';
 
 export type Output =
   | { kind: 'oci'; dir: string }
@@ -46,9 +46,11 @@ export function parseOutputs(
   return outputs;
 }
 
-/** Outputs that carry an image (all but binaries:). */
-export function imageOutputs(outputs: readonly Output[]): Output[] {
-  return outputs.filter((o) => o.kind !== 'binaries');
+/** The outputs that take one platform's image (docker-archive:, --load), named as in messages. */
+export function singlePlatformOutput(o: Output): string | null {
+  if (o.kind === 'docker-archive') return '--output docker-archive:';
+  if (o.kind === 'daemon') return '--load';
+  return null;
 }
 
 export function describeOutput(o: Output): string {
@@ -63,5 +65,20 @@ export function describeOutput(o: Output): string {
       return o.text;
     case 'daemon':
       return 'the Docker daemon';
+  }
+}
+
+/** Where an output writes: the layout or binaries folder, the archive file, the repository. */
+export function outputLocation(o: Output): string {
+  switch (o.kind) {
+    case 'oci':
+    case 'binaries':
+      return o.dir;
+    case 'docker-archive':
+      return o.file;
+    case 'registry':
+      return repoName(o.ref);
+    case 'daemon':
+      return 'docker-daemon';
   }
 }

@@ -1,39 +1,17 @@
 import { badInput, VcError } from '../errors.js';
+import { LABEL } from '../image/labels.js';
 import type { RegistryClient } from '../registry/client.js';
-import { type ImageRef, isValidTag, parseRef, repoName } from '../registry/ref.js';
-import type { Blob, ImageIndex, Published, Sink } from '../types.js';
+import { type ImageRef, isValidTag, parseRef, refTag, repoName } from '../registry/ref.js';
+import { readRemoteImage } from '../registry/remote-image.js';
+import type { Blob, Current, Held, ImageIndex, Published, Sink } from '../types.js';
+import { shortDigest } from '../util/digest.js';
+import { forEachLimit } from '../util/pool.js';
 
 export interface RegistrySinkOptions {
   /** A repository of the same registry to mount blobs from instead of uploading them. */
   mountFrom?: string;
   /** Blob uploads at a time (default 3). */
   concurrency?: number;
-}
-
-/** Runs fn on every item, at most `limit` at once; the first failure stops the rest. */
-async function forEachLimit<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T, signal: AbortSignal) => Promise<unknown>,
-  signal?: AbortSignal,
-): Promise<void> {
-  const stop = new AbortController();
-  const inner = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (next < items.length && !failure) {
-      const item = items[next++] as T;
-      try {
-        await fn(item, inner);
-      } catch (e) {
-        if (!failure) failure = { error: e };
-        stop.abort();
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failure) throw failure.error;
 }
 
 /**
@@ -58,8 +36,20 @@ export function registrySink(
   const concurrency = opts.concurrency ?? 3;
   return {
     name: `registry ${name}`,
+    current: (tag, signal) => registryCurrent(client, target, refTag(target, tag), signal),
+    async addTag(held: Held, tag: string, signal?: AbortSignal): Promise<Published> {
+      const finalTag = refTag(target, tag);
+      const { digest } = held.descriptor;
+      const existing = await client.repository(target).headManifest(finalTag, signal);
+      if (existing?.digest !== digest) {
+        const repo = client.repository(target, { push: true });
+        const manifest = await repo.getManifest(digest, signal);
+        await repo.putManifest(finalTag, manifest.mediaType, manifest.bytes, signal);
+      }
+      return { refs: [`${name}:${finalTag}@${digest}`], digest };
+    },
     async write(index: ImageIndex, tag: string, signal?: AbortSignal): Promise<Published> {
-      const finalTag = target.tag ?? tag;
+      const finalTag = refTag(target, tag);
       if (!isValidTag(finalTag)) throw badInput(`"${finalTag}" is not a valid image tag`, 'BAD_TAG');
       const repo = client.repository(target, {
         push: true,
@@ -97,4 +87,46 @@ export function registrySink(
       return { refs: [`${name}:${finalTag}@${digest}`], digest };
     },
   };
+}
+
+/** Failures that mean "what the registry holds is damaged" (push it again), not "cannot work here". */
+const DAMAGE = new Set(['DIGEST_MISMATCH', 'REGISTRY_DIGEST_MISMATCH', 'REGISTRY_NOT_FOUND', 'BAD_IMAGE']);
+
+/**
+ * What the registry holds under `tag`: index, manifests and configs read and checked, and every layer
+ * HEADed, so that a blob lost from the registry's storage makes the image not current (it is pushed
+ * again) instead of "skipped".
+ */
+async function registryCurrent(
+  client: RegistryClient,
+  target: ImageRef,
+  tag: string,
+  signal?: AbortSignal,
+): Promise<Current> {
+  const name = repoName(target);
+  try {
+    const image = await readRemoteImage(client, target, tag, {
+      layers: false,
+      ...(signal ? { signal } : {}),
+    });
+    if (!image) return { held: null, problems: [] };
+    const layers = new Map(image.images.flatMap((i) => i.manifest.layers.map((l) => [l.digest, l] as const)));
+    const problems: string[] = [];
+    for (const digest of layers.keys()) {
+      if (!(await image.repository.blobExists(digest, signal))) {
+        problems.push(`${name}:${tag} names layer ${shortDigest(digest)}, which the registry no longer has`);
+      }
+    }
+    if (problems.length > 0) return { held: null, problems };
+    const held: Held = {
+      descriptor: image.descriptor,
+      buildKey: image.labels[LABEL.buildKey] ?? null,
+      refs: [`${name}:${tag}@${image.digest}`],
+      manifests: image.index ? image.images.map((i) => i.descriptor) : [],
+    };
+    return { held, problems: [] };
+  } catch (e) {
+    if (e instanceof VcError && DAMAGE.has(e.code)) return { held: null, problems: [e.message] };
+    throw e;
+  }
 }

@@ -1,18 +1,13 @@
-import { createHash } from 'node:crypto';
 import { badInput, VcError } from '../errors.js';
+import { isIndex, isManifest, LAYER_TYPES, MANIFEST_ACCEPT, MEDIA_TYPE } from '../image/oci.js';
+import { type ReadImage, type ReadPlatformImage, readImage, readLayers } from '../image/read-image.js';
 import type { Blob, Descriptor, Platform, PlatformImage } from '../types.js';
+import { digestOf } from '../util/digest.js';
+import { ociPlatform, platformOf } from '../versions/platforms.js';
 import { type CredentialSource, dockerCredentials } from './credentials.js';
 import { httpError } from './errors.js';
-import {
-  DOCKER_FOREIGN_LAYER_GZIP,
-  isIndex,
-  isManifest,
-  LAYER_TYPES,
-  MANIFEST_ACCEPT,
-  OCI_INDEX,
-  OCI_MANIFEST,
-} from './media-types.js';
 import { formatRef, type ImageRef, parseRef, repoName } from './ref.js';
+import { registryBlobs } from './remote-image.js';
 import { DEFAULT_RETRY, type RegistryStats, type RetryPolicy, readText, Transport } from './transport.js';
 
 export const DEFAULT_CHUNK_THRESHOLD = 64 * 1024 * 1024;
@@ -68,20 +63,8 @@ interface ManifestJson {
   manifests?: Descriptor[];
 }
 
-function digestOf(bytes: Uint8Array, algorithm: string): string {
-  return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
-}
-
 function short(digest: string): string {
   return digest.slice(0, 19);
-}
-
-function descriptorPlatform(p: Platform): NonNullable<Descriptor['platform']> {
-  return { os: p.os, architecture: p.arch, ...(p.variant ? { variant: p.variant } : {}) };
-}
-
-function platformString(p: Platform): string {
-  return `${p.os}/${p.arch}${p.variant ? `/${p.variant}` : ''}`;
 }
 
 /** Content type without parameters. */
@@ -133,122 +116,70 @@ export class RegistryClient {
   }
 
   /**
-   * Reads one platform of an image (for `--base`): from an index (OCI or Docker list) the manifest
-   * for `platform`, or a single manifest whose config matches it; then its config and layers.
-   * Every digest is checked against the bytes.
+   * Reads one platform of an image (for `--base`) through the one image reader: from an index (OCI or
+   * Docker list) the manifest for `platform`, or a single manifest whose config matches it; then its
+   * config and layers, every digest checked against the bytes.
    */
   async pullImage(ref: ImageRef | string, platform: Platform, signal?: AbortSignal): Promise<PulledImage> {
     const parsed = typeof ref === 'string' ? parseRef(ref) : ref;
     const repo = this.repository(parsed);
     const name = formatRef(parsed);
     const top = await repo.getManifest(parsed.digest ?? parsed.tag ?? 'latest', signal);
-    let indexDigest: string | null = null;
-    let manifest = top;
-    let desc: Descriptor | undefined;
-    if (isIndex(top.mediaType)) {
-      indexDigest = top.digest;
-      const index = parseJson(top.bytes, name) as ManifestJson;
-      desc = choosePlatform(index.manifests ?? [], platform);
-      if (!desc)
-        throw new VcError(`${name} has no image for ${platformString(platform)}`, {
-          code: 'REGISTRY_PLATFORM_NOT_FOUND',
-          hint: `it has: ${(index.manifests ?? [])
-            .filter((m) => m.platform)
-            .map(
-              (m) =>
-                `${m.platform?.os}/${m.platform?.architecture}${m.platform?.variant ? `/${m.platform.variant}` : ''}`,
-            )
-            .join(', ')}`,
-        });
-      manifest = await repo.getManifest(desc.digest, signal);
-      if (!isManifest(manifest.mediaType))
-        throw new VcError(
-          `${name}: the ${platformString(platform)} entry is a ${manifest.mediaType}, not an image manifest`,
-          {
-            code: 'REGISTRY_UNSUPPORTED_MEDIA_TYPE',
-          },
-        );
-    } else if (!isManifest(top.mediaType)) {
-      throw new VcError(`${name} is a ${top.mediaType}, which vc-coredns cannot read`, {
-        code: 'REGISTRY_UNSUPPORTED_MEDIA_TYPE',
-        hint: 'use an image with an OCI or Docker v2 schema 2 manifest or index',
+    const fetchBlob = registryBlobs(repo, top);
+    const descriptor = { mediaType: top.mediaType, digest: top.digest, size: top.bytes.byteLength };
+    let read: ReadImage;
+    try {
+      read = await readImage(descriptor, fetchBlob, {
+        name,
+        platform,
+        layers: false,
+        ...(signal ? { signal } : {}),
       });
+    } catch (e) {
+      if (e instanceof VcError && (e.code === 'PLATFORM_NOT_FOUND' || e.code === 'UNSUPPORTED_MEDIA_TYPE')) {
+        throw new VcError(e.message, { code: `REGISTRY_${e.code}`, hint: e.hint });
+      }
+      throw e;
     }
-    const m = parseJson(manifest.bytes, name) as ManifestJson;
-    if (!m.config || !Array.isArray(m.layers))
-      throw new VcError(`${name}: manifest ${manifest.digest} has no config or layers`, {
-        code: 'REGISTRY_BAD_MANIFEST',
-      });
-    for (const l of m.layers) {
+    const image = read.images[0] as ReadPlatformImage;
+    for (const l of image.manifest.layers) {
       if (!LAYER_TYPES.includes(l.mediaType))
         throw new VcError(
           `${name}: layer ${l.digest} has media type ${l.mediaType}, which vc-coredns cannot use`,
-          {
-            code: 'REGISTRY_UNSUPPORTED_MEDIA_TYPE',
-          },
+          { code: 'REGISTRY_UNSUPPORTED_MEDIA_TYPE' },
         );
-      if (l.mediaType === DOCKER_FOREIGN_LAYER_GZIP)
+      if (l.mediaType === MEDIA_TYPE.dockerForeignLayerGzip)
         this.transport.opts.log?.(
           `${name}: layer ${short(l.digest)} is a foreign layer; fetching it from the registry`,
         );
     }
-    const configBytes = await repo.getBlob(m.config.digest, signal, m.config.size);
-    const config = parseJson(configBytes, name) as { os?: string; architecture?: string; variant?: string };
-    if (!desc && config.os !== undefined && config.architecture !== undefined) {
-      const got: Platform = {
-        os: config.os,
-        arch: config.architecture,
-        ...(config.variant ? { variant: config.variant } : {}),
-      };
-      if (
-        !choosePlatform([{ mediaType: '', digest: '', size: 0, platform: descriptorPlatform(got) }], platform)
-      )
-        throw new VcError(
-          `${name} is a single-platform image for ${platformString(got)}, not ${platformString(platform)}`,
-          {
-            code: 'REGISTRY_PLATFORM_NOT_FOUND',
-            hint: 'use a multi-platform base image, or one built for the platform asked for',
-          },
-        );
-    }
-    const layers: Blob[] = [];
-    for (const l of m.layers) {
-      const bytes = await repo.getBlob(l.digest, signal, l.size);
-      layers.push({
-        descriptor: { mediaType: l.mediaType, digest: l.digest, size: bytes.byteLength },
-        bytes,
-      });
-    }
-    const platformDesc = desc?.platform;
-    const resolved: Platform = platformDesc
-      ? {
-          os: platformDesc.os,
-          arch: platformDesc.architecture,
-          ...(platformDesc.variant ? { variant: platformDesc.variant } : {}),
-        }
-      : {
-          os: config.os ?? platform.os,
-          arch: config.architecture ?? platform.arch,
-          ...(config.variant ? { variant: config.variant } : {}),
-        };
+    const layers = await readLayers(image, fetchBlob, { name, ...(signal ? { signal } : {}) });
+    const resolved = image.descriptor.platform ? platformOf(image.descriptor.platform) : image.platform;
     return {
-      ref: `${repoName(parsed)}@${manifest.digest}`,
-      indexDigest,
+      ref: `${repoName(parsed)}@${image.descriptor.digest}`,
+      indexDigest: read.index ? read.digest : null,
       platform: resolved,
       manifest: {
         descriptor: {
-          mediaType: manifest.mediaType,
-          digest: manifest.digest,
-          size: manifest.bytes.byteLength,
-          platform: descriptorPlatform(resolved),
+          mediaType: image.descriptor.mediaType,
+          digest: image.descriptor.digest,
+          size: image.manifestBytes.byteLength,
+          platform: ociPlatform(resolved),
         },
-        bytes: manifest.bytes,
+        bytes: image.manifestBytes,
       },
       config: {
-        descriptor: { mediaType: m.config.mediaType, digest: m.config.digest, size: configBytes.byteLength },
-        bytes: configBytes,
+        descriptor: {
+          mediaType: image.manifest.config.mediaType,
+          digest: image.manifest.config.digest,
+          size: image.configBytes.byteLength,
+        },
+        bytes: image.configBytes,
       },
-      layers,
+      layers: image.manifest.layers.map((l, i) => ({
+        descriptor: { mediaType: l.mediaType, digest: l.digest, size: l.size },
+        bytes: layers[i] as Uint8Array,
+      })),
     };
   }
 }
@@ -261,19 +192,6 @@ function parseJson(bytes: Uint8Array, name: string): unknown {
       code: 'REGISTRY_BAD_MANIFEST',
     });
   }
-}
-
-/** The index entry for a platform: exact variant when asked; else no variant, then arm64's v8. */
-export function choosePlatform(manifests: Descriptor[], want: Platform): Descriptor | undefined {
-  const same = manifests.filter(
-    (m) => m.platform && m.platform.os === want.os && m.platform.architecture === want.arch,
-  );
-  const norm = (arch: string, v: string | undefined) => (arch === 'arm64' && v === 'v8' ? undefined : v);
-  if (want.variant) {
-    const w = norm(want.arch, want.variant);
-    return same.find((m) => norm(want.arch, m.platform?.variant) === w);
-  }
-  return same.find((m) => norm(want.arch, m.platform?.variant) === undefined) ?? same[0];
 }
 
 /** A repository on a registry, with the access it was asked for. */
@@ -474,7 +392,7 @@ export class Repository {
         if (ct && (isIndex(ct) || isManifest(ct))) mediaType = ct;
         else {
           const m = parseJson(bytes, this.name) as ManifestJson;
-          mediaType = m.mediaType ?? (m.manifests ? OCI_INDEX : OCI_MANIFEST);
+          mediaType = m.mediaType ?? (m.manifests ? MEDIA_TYPE.index : MEDIA_TYPE.manifest);
         }
         return { mediaType, digest, bytes };
       },
@@ -523,7 +441,7 @@ export class Repository {
       what,
       async () => {
         const res = await this.send('GET', this.url(`referrers/${digest}`), what, signal, {
-          headers: { Accept: OCI_INDEX },
+          headers: { Accept: MEDIA_TYPE.index },
         });
         if (res.status === 404) {
           await res.body?.cancel();
@@ -533,7 +451,7 @@ export class Repository {
         const ct = contentType(res);
         const bytes = await this.t.bodyBytes(res, this.ref.registry, what, signal);
         // A registry without the API may answer 200 with something else (an HTML page, an error).
-        return ct === OCI_INDEX ? bytes : null;
+        return ct === MEDIA_TYPE.index ? bytes : null;
       },
       signal,
     );

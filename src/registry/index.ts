@@ -5,7 +5,7 @@ export type {
   RegistryClientOptions,
   RepositoryAccess,
 } from './client.js';
-export { choosePlatform, DEFAULT_CHUNK_THRESHOLD, RegistryClient, Repository } from './client.js';
+export { DEFAULT_CHUNK_THRESHOLD, RegistryClient, Repository } from './client.js';
 export type { CredentialSource, Credentials, DockerCredentialOptions, HelperRunner } from './credentials.js';
 export {
   anonymous,
@@ -16,7 +16,6 @@ export {
   secretForms,
   staticCredentials,
 } from './credentials.js';
-export * from './media-types.js';
 export {
   apiHost,
   DOCKER_HUB,
@@ -29,4 +28,5 @@ export {
   registryBaseUrl,
   repoName,
 } from './ref.js';
+export { type RemoteImage, readRemoteImage, registryBlobs } from './remote-image.js';
 export { DEFAULT_RETRY, emptyStats, type RegistryStats, type RetryPolicy } from './transport.js';

@@ -105,6 +105,14 @@ export function parseRef(input: string): ImageRef {
   return out;
 }
 
+/**
+ * The tag a push to `ref` writes when a run asks for `tag`: the reference's own tag wins
+ * (`--push registry/coredns:stable` always writes `stable`). The one place of that rule.
+ */
+export function refTag(ref: Pick<ImageRef, 'tag'>, tag: string): string {
+  return ref.tag ?? tag;
+}
+
 /** `registry/repository` */
 export function repoName(ref: Pick<ImageRef, 'registry' | 'repository'>): string {
   return `${ref.registry}/${ref.repository}`;

@@ -1,61 +1,44 @@
-// Reads an image the registry holds under a tag or digest: the index (or a single manifest), each
-// platform's manifest and config; layers on request. Used to skip builds that are current and by verify.
-import type { OciConfig, OciIndex, OciManifest } from '../image/oci.js';
-import { parseConfig, parseIndex, parseManifest } from '../image/read.js';
-import type { Platform } from '../types.js';
+// The registry adapter of the one image reader (image/read-image.ts): an image the registry holds under
+// a tag or digest, every blob checked as it is read. Used by verify, the skip-if-current check of the
+// registry sink and the `--base` pull (RegistryClient.pullImage).
+import { type FetchBlob, type ReadImage, type ReadImageOptions, readImage } from '../image/read-image.js';
+import type { Descriptor } from '../types.js';
 import type { RegistryClient, Repository } from './client.js';
-import type { ImageRef } from './ref.js';
+import { type ImageRef, repoName } from './ref.js';
 
-export interface RemotePlatformImage {
-  platform: Platform;
-  manifestDigest: string;
-  manifest: OciManifest;
-  config: OciConfig;
+/** A repository's blobs for readImage: index and manifests from /manifests/, configs and layers from /blobs/. */
+export function registryBlobs(
+  repository: Repository,
+  known?: { digest: string; bytes: Uint8Array },
+): FetchBlob {
+  return async (d, role, signal) => {
+    if (known && d.digest === known.digest) return known.bytes;
+    if (role === 'index' || role === 'manifest')
+      return (await repository.getManifest(d.digest, signal)).bytes;
+    return repository.getBlob(d.digest, signal, d.size);
+  };
 }
 
-export interface RemoteImage {
-  /** the digest of what the reference names (the index, or a single manifest) */
-  digest: string;
-  /** null when the reference names a single image manifest */
-  index: OciIndex | null;
-  images: RemotePlatformImage[];
-  /** the config labels of the first image (one build gives every platform the same labels) */
-  labels: Record<string, string>;
+export interface RemoteImage extends ReadImage {
   repository: Repository;
 }
 
-const INDEX_TYPES = new Set([
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-]);
-
-/** The image under `reference` (a tag or a digest), or null when the registry has no such tag. */
+/**
+ * The image under `reference` (a tag or a digest), read through readImage (layers too unless `layers:
+ * false`), or null when the registry has no such tag.
+ */
 export async function readRemoteImage(
   client: RegistryClient,
   ref: ImageRef,
   reference: string,
-  signal?: AbortSignal,
+  opts: ReadImageOptions = {},
 ): Promise<RemoteImage | null> {
   const repository = client.repository(ref);
-  const head = await repository.headManifest(reference, signal);
+  const head = await repository.headManifest(reference, opts.signal);
   if (!head) return null;
-  const top = await repository.getManifest(reference, signal);
-  const platformImage = async (digest: string, bytes?: Uint8Array): Promise<RemotePlatformImage> => {
-    const manifest = parseManifest(bytes ?? (await repository.getManifest(digest, signal)).bytes);
-    const config = parseConfig(
-      await repository.getBlob(manifest.config.digest, signal, manifest.config.size),
-    );
-    const platform: Platform = { os: config.os, arch: config.architecture };
-    if (config.variant) platform.variant = config.variant;
-    return { platform, manifestDigest: digest, manifest, config };
-  };
-  let index: OciIndex | null = null;
-  const images: RemotePlatformImage[] = [];
-  if (INDEX_TYPES.has(top.mediaType)) {
-    index = parseIndex(top.bytes);
-    for (const d of index.manifests) images.push(await platformImage(d.digest));
-  } else {
-    images.push(await platformImage(top.digest, top.bytes));
-  }
-  return { digest: top.digest, index, images, labels: images[0]?.config.config?.Labels ?? {}, repository };
+  const top = await repository.getManifest(reference, opts.signal);
+  const descriptor: Descriptor = { mediaType: top.mediaType, digest: top.digest, size: top.bytes.byteLength };
+  const name = `${repoName(ref)}${reference.includes(':') ? '@' : ':'}${reference}`;
+  const image = await readImage(descriptor, registryBlobs(repository, top), { name, ...opts });
+  return { ...image, repository };
 }

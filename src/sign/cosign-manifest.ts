@@ -2,8 +2,9 @@
 // signed in an annotation) and `sha256-<hex>.att` (DSSE envelopes). Built the way cosign builds them (an
 // empty OCI image with one layer per signature, zero creation times), so cosign and policy engines read
 // ours and we read theirs. Values only: sinks write them.
-import { OCI_CONFIG, OCI_MANIFEST, sha256Digest } from '../registry/media-types.js';
+import { MEDIA_TYPE } from '../image/oci.js';
 import type { Blob } from '../types.js';
+import { sha256Digest } from '../util/digest.js';
 
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
@@ -69,7 +70,7 @@ export function cosignArtifact(tag: string, signatures: SignatureLayer[]): Artif
     rootfs: { type: 'layers', diff_ids: layers.map((l) => l.descriptor.digest) },
     config: {},
   };
-  const configBlob = blob(OCI_CONFIG, new TextEncoder().encode(JSON.stringify(config)));
+  const configBlob = blob(MEDIA_TYPE.config, new TextEncoder().encode(JSON.stringify(config)));
   const descriptor = (b: Blob) => ({
     mediaType: b.descriptor.mediaType,
     size: b.descriptor.size,
@@ -78,13 +79,13 @@ export function cosignArtifact(tag: string, signatures: SignatureLayer[]): Artif
   });
   const manifest = {
     schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
+    mediaType: MEDIA_TYPE.manifest,
     config: descriptor(configBlob),
     layers: layers.map(descriptor),
   };
   return {
     tag,
-    manifest: blob(OCI_MANIFEST, new TextEncoder().encode(JSON.stringify(manifest))),
+    manifest: blob(MEDIA_TYPE.manifest, new TextEncoder().encode(JSON.stringify(manifest))),
     blobs: [configBlob, ...layers],
   };
 }

@@ -2,21 +2,13 @@
 // bundles among the digest's referrers (the referrers API, else the referrers tag `sha256-<hex>` that
 // clients keep where the registry has none, as cosign 3 does on Debian's registry 2.8). Every read goes
 // through the registry client, which checks each blob against its digest.
+
+import { MEDIA_TYPE } from '../image/oci.js';
 import type { Repository } from '../registry/client.js';
-import { OCI_MANIFEST } from '../registry/media-types.js';
-import type { ImageRef } from '../registry/ref.js';
-import type { RemoteImage } from '../registry/remote-image.js';
 import type { Descriptor } from '../types.js';
-import { formatPlatform } from '../versions/platforms.js';
 import { isBundleMediaType } from './bundle.js';
 import { type SignatureLayer, signatureDescriptors } from './cosign-manifest.js';
-import { dockerReference } from './simple-signing.js';
-import {
-  type ImageDigests,
-  MAX_SIGNATURE_LAYER_BYTES,
-  MAX_SIGNATURE_LAYERS,
-  type SignatureStore,
-} from './store.js';
+import { MAX_SIGNATURE_LAYER_BYTES, MAX_SIGNATURE_LAYERS, type SignatureStore } from './store.js';
 
 /** The layers of a fetched `.sig`/`.att`/bundle manifest, within cosign's limits, checked by digest. */
 async function fetchLayers(
@@ -73,27 +65,10 @@ export function registrySignatureStore(repo: Repository): SignatureStore {
       const refs: string[] = [];
       for (const a of artifacts) {
         for (const b of a.blobs) await repo.pushBlob(b, signal);
-        const digest = await repo.putManifest(a.tag, OCI_MANIFEST, a.manifest.bytes, signal);
+        const digest = await repo.putManifest(a.tag, MEDIA_TYPE.manifest, a.manifest.bytes, signal);
         refs.push(`${repo.name}:${a.tag}@${digest}`);
       }
       return refs;
     },
-  };
-}
-
-/** The digests of an image read from a registry (the index, then each platform manifest). */
-export function remoteImageDigests(
-  ref: Pick<ImageRef, 'registry' | 'repository'>,
-  image: RemoteImage,
-): ImageDigests {
-  const first = image.images[0];
-  return {
-    reference: dockerReference(ref),
-    digests: [
-      { digest: image.digest, label: image.index || !first ? 'index' : formatPlatform(first.platform) },
-      ...(image.index
-        ? image.images.map((i) => ({ digest: i.manifestDigest, label: formatPlatform(i.platform) }))
-        : []),
-    ],
   };
 }

@@ -1,6 +1,8 @@
 // Where signatures live beside an image: a registry repository or an OCI layout (its adapters are
 // registry-store.ts and publish/). Signing and verifying are written once against this interface.
 import type { KeyObject } from 'node:crypto';
+import type { ReadImage } from '../image/read-image.js';
+import { formatPlatform } from '../versions/platforms.js';
 import { type Artifact, attestationTag, type SignatureLayer, signatureTag } from './cosign-manifest.js';
 import type { SigningKey } from './keys.js';
 import { planAttestations, planSignatures } from './sign.js';
@@ -26,6 +28,20 @@ export interface ImageDigests {
   /** the repository without tag, as signatures name it (see dockerReference()) */
   reference: string;
   digests: { digest: string; label: string }[];
+}
+
+/** The digests of an image read through the image reader (the index, then each platform manifest). */
+export function imageDigests(reference: string, image: ReadImage): ImageDigests {
+  const first = image.images[0];
+  return {
+    reference,
+    digests: [
+      { digest: image.digest, label: image.index || !first ? 'index' : formatPlatform(first.platform) },
+      ...(image.index
+        ? image.images.map((i) => ({ digest: i.descriptor.digest, label: formatPlatform(i.platform) }))
+        : []),
+    ],
+  };
 }
 
 /** Everything attached beside each digest. */
@@ -87,6 +103,8 @@ export async function verifySignatures(
   image: ImageDigests,
   key: KeyObject,
   signal?: AbortSignal,
+  opts: { anyRepository?: boolean } = {},
 ): Promise<SignatureReport> {
-  return checkSignatures(key, image.reference, await readSignatureEvidence(store, image, signal));
+  const evidence = await readSignatureEvidence(store, image, signal);
+  return checkSignatures(key, opts.anyRepository ? null : image.reference, evidence);
 }

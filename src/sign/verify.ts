@@ -55,7 +55,7 @@ function short(digest: string): string {
 }
 
 /** Why none of the `.sig` layers counts, in the words a user can act on. */
-function whyNot(key: KeyObject, layers: SignatureLayer[], digest: string, reference: string): string {
+function whyNot(key: KeyObject, layers: SignatureLayer[], digest: string, reference: string | null): string {
   for (const l of layers) {
     if (l.mediaType !== SIMPLE_SIGNING_MEDIA_TYPE) continue;
     if (!verifyBytes(key, l.bytes, l.annotations[SIGNATURE_ANNOTATION] ?? '')) continue;
@@ -63,14 +63,16 @@ function whyNot(key: KeyObject, layers: SignatureLayer[], digest: string, refere
     const named = claims?.critical.image['docker-manifest-digest'];
     if (named !== digest) return `its signature by this key names ${named ? short(named) : 'no digest'}`;
     const repo = claims?.critical.identity['docker-reference'] ?? '';
-    if (!sameRepository(repo, reference)) return `its signature by this key names ${repo}, not ${reference}`;
+    if (reference !== null && !sameRepository(repo, reference))
+      return `its signature by this key names ${repo}, not ${reference}`;
   }
   return `${layers.length} signature${layers.length === 1 ? '' : 's'}, none by this key`;
 }
 
 export function checkSignatures(
   key: KeyObject,
-  reference: string,
+  /** the repository `.sig` payloads must name; null: any (an OCI layout has no repository) */
+  reference: string | null,
   evidence: SignatureEvidence[],
 ): SignatureReport {
   const problems: string[] = [];

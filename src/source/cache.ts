@@ -1,6 +1,6 @@
 // Where vc-coredns keeps what it fetched. Layout (all of it safe to delete between runs):
 //   <cache>/checkouts/<repo-key>/<version>/        shallow single-tag checkouts, reused after reset + clean
-//   <cache>/checkouts/<repo-key>/<version>.lock/   proper-lockfile's lock while a run uses that checkout
+//   <cache>/checkouts/<repo-key>/<version>.lock/   the lock while a run uses that checkout (util/lock.ts)
 //   <cache>/checkouts/<repo-key>/.tmp-<version>-*/  a clone being made (renamed into place when complete)
 //   <cache>/go-minimum.json                        go.mod `go` line per tag commit (tags are immutable)
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';

@@ -3,10 +3,10 @@ import { mkdtemp, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { badInput, redact, VcError } from '../errors.js';
 import type { Checkout, Release } from '../types.js';
+import { acquireLock } from '../util/lock.js';
 import { isReleaseTag } from '../versions/index.js';
 import { checkoutsDir, defaultCacheDir } from './cache.js';
 import { GitCommandError, type GitOptions, gitFailure, type Log, runGit } from './git.js';
-import { acquireLock } from './lock.js';
 import { repoKey, repoTransport } from './url.js';
 
 export interface CheckoutOptions extends GitOptions {
@@ -46,6 +46,7 @@ export async function checkoutRelease(
   const dir = join(root, version);
   const lock = await acquireLock(dir, {
     what: `the cached checkout of ${version}`,
+    code: 'CACHE_LOCKED',
     log,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.lockWaitMs === undefined ? {} : { waitMs: opts.lockWaitMs }),

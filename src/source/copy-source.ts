@@ -15,7 +15,9 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { badInput } from '../errors.js';
-import { abortError, GitCommandError, type GitOptions, type Log, runGit } from './git.js';
+import { abortError } from '../util/abort.js';
+import { sha256Hex } from '../util/digest.js';
+import { GitCommandError, type GitOptions, type Log, runGit } from './git.js';
 
 export interface CopySourceOptions extends GitOptions {
   log?: Log;
@@ -75,13 +77,13 @@ export async function copySource(source: string, opts: CopySourceOptions = {}): 
         const target = await readlink(from);
         await symlink(target, to);
         mode = '120000';
-        digest = sha256(Buffer.from(target));
+        digest = sha256Hex(Buffer.from(target));
       } else if (info.isFile()) {
         const data = await readFile(from);
         const exec = (info.mode & 0o111) !== 0;
         await writeFile(to, data, { mode: exec ? 0o755 : 0o644 });
         mode = exec ? '100755' : '100644';
-        digest = sha256(data);
+        digest = sha256Hex(data);
       } else {
         opts.log?.(`--source: skipping ${path} (not a file: a submodule or special file)`);
         continue;
@@ -111,10 +113,6 @@ function included(path: string): boolean {
 
 function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
-function sha256(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /** The files git would show (tracked + untracked, not ignored), or null when root is in no work tree. */

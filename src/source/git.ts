@@ -3,6 +3,7 @@
 import { dirname } from 'node:path';
 import { type SimpleGitOptions, simpleGit } from 'simple-git';
 import { redact, VcError } from '../errors.js';
+import { abortError, throwIfAborted } from '../util/abort.js';
 import { repoTransport } from './url.js';
 
 export interface GitOptions {
@@ -138,18 +139,6 @@ export function stderrTail(text: string, url?: string, lines = 8, chars = 1500):
   const clean = scrub(text, url).trim();
   const tail = clean.split('\n').slice(-lines).join('\n');
   return tail.length > chars ? `...${tail.slice(-chars)}` : tail;
-}
-
-export function abortError(signal: AbortSignal | undefined): VcError {
-  const reason = signal?.reason;
-  return new VcError('interrupted', {
-    code: 'ABORTED',
-    ...(reason instanceof Error && reason.name !== 'AbortError' ? { cause: reason } : {}),
-  });
-}
-
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortError(signal);
 }
 
 /** Runs `git args` and returns its stdout; throws GitCommandError, or ABORTED when the signal fired. */

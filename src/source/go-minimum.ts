@@ -6,9 +6,10 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redact, VcError } from '../errors.js';
+import { throwIfAborted } from '../util/abort.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { goMinimumFile } from './cache.js';
-import { GitCommandError, type GitOptions, gitFailure, type Log, runGit, throwIfAborted } from './git.js';
+import { GitCommandError, type GitOptions, gitFailure, type Log, runGit } from './git.js';
 import type { RemoteTag } from './tags.js';
 import { repoTransport } from './url.js';
 

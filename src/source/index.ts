@@ -4,9 +4,8 @@ export { checkoutsDir, defaultCacheDir, goMinimumFile } from './cache.js';
 export { type CheckoutOptions, checkoutRelease, type HeldCheckout, withCheckout } from './checkout.js';
 export { commitTime } from './commit-time.js';
 export { type CopySourceOptions, copySource, type SourceCopy } from './copy-source.js';
-export { abortError, type GitOptions, type Log } from './git.js';
+export type { GitOptions, Log } from './git.js';
 export { type GoMinimumOptions, goMinimumForTags } from './go-minimum.js';
-export { acquireLock, type Lock, type LockOptions } from './lock.js';
 export { listRemoteTags, parseLsRemote, type RemoteTag } from './tags.js';
 export {
   DEFAULT_REPO_URL,

@@ -1,8 +1,7 @@
-// versions/: pure data and parsing (the era table, tags, specs, platforms, Kubernetes), plus the one
-// file read of `--kubernetes-map`.
+// versions/: pure data and parsing: the era table, tags, specs, platforms, Kubernetes (the file read of
+// `--kubernetes-map` is cli/load-kubernetes-map.ts).
 export * from './eras.js';
 export * from './kubernetes.js';
-export * from './load-kubernetes-map.js';
 export * from './platforms.js';
 export * from './resolve.js';
 export * from './version.js';

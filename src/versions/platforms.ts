@@ -1,7 +1,7 @@
 // Platforms (`os/arch[/variant]`) and what each era builds: the LINUX_ARCH names of its
 // Makefile.release, where `arm` is built with Go's cross-compiling default GOARM=7 (linux/arm/v7).
 import { badInput } from '../errors.js';
-import type { Era, Platform } from '../types.js';
+import type { Descriptor, Era, Platform } from '../types.js';
 import { DEFAULT_PLATFORMS } from './default-platforms.js';
 import { formatEraRange } from './eras.js';
 
@@ -31,6 +31,71 @@ export function parsePlatform(input: string): Platform {
 
 export function formatPlatform(p: Platform): string {
   return p.variant ? `${p.os}/${p.arch}/${p.variant}` : `${p.os}/${p.arch}`;
+}
+
+/** The variant that tells platforms apart: linux/arm64 and linux/arm64/v8 are one platform. */
+function significantVariant(arch: string, variant: string | undefined): string | undefined {
+  return arch === 'arm64' && variant === 'v8' ? undefined : variant || undefined;
+}
+
+/** Whether two platforms are the same (linux/arm64 equals linux/arm64/v8). */
+export function samePlatform(a: Platform, b: Platform): boolean {
+  return (
+    a.os === b.os &&
+    a.arch === b.arch &&
+    significantVariant(a.arch, a.variant) === significantVariant(b.arch, b.variant)
+  );
+}
+
+/** The OCI form of a platform, as descriptors and image configs spell it (`architecture`). */
+export type OciPlatform = NonNullable<Descriptor['platform']>;
+
+export function ociPlatform(p: Platform): OciPlatform {
+  return p.variant
+    ? { architecture: p.arch, os: p.os, variant: p.variant }
+    : { architecture: p.arch, os: p.os };
+}
+
+/** The platform an OCI descriptor's `platform` or an image config names (`os`, `architecture`, `variant`). */
+export function platformOf(p: { os: string; architecture: string; variant?: string | undefined }): Platform {
+  return p.variant
+    ? { os: p.os, arch: p.architecture, variant: p.variant }
+    : { os: p.os, arch: p.architecture };
+}
+
+/**
+ * The entry of an index for a platform: the exact variant when one is asked for; else the entry without
+ * a variant, then any (arm64's v8 counts as none).
+ */
+export function choosePlatform<D extends Pick<Descriptor, 'platform'>>(
+  manifests: readonly D[],
+  want: Platform,
+): D | undefined {
+  const same = manifests.filter(
+    (m) => m.platform && m.platform.os === want.os && m.platform.architecture === want.arch,
+  );
+  const variant = (m: D) => significantVariant(want.arch, m.platform?.variant);
+  if (want.variant) {
+    const w = significantVariant(want.arch, want.variant);
+    return same.find((m) => variant(m) === w);
+  }
+  return same.find((m) => variant(m) === undefined) ?? same[0];
+}
+
+/** Node's `process.arch` as the Linux platform of Go and OCI (`x64` -> linux/amd64, `arm` -> linux/arm/v7). */
+export function hostPlatform(nodeArch: string): Platform {
+  const arch =
+    (
+      {
+        x64: 'amd64',
+        arm64: 'arm64',
+        arm: 'arm',
+        ppc64: 'ppc64le',
+        s390x: 's390x',
+        riscv64: 'riscv64',
+      } as Record<string, string>
+    )[nodeArch] ?? nodeArch;
+  return arch === 'arm' ? { os: 'linux', arch, variant: 'v7' } : { os: 'linux', arch };
 }
 
 /** The Linux platforms an era's Makefile.release builds, in LINUX_ARCH order. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { json, vc } from '../support/cli.js';
+import { json, runCli } from '../support/cli.js';
 
 const FIXTURES = new URL('../fixtures/patch/', import.meta.url).pathname;
 const SERVICE_GO = 'plugin/kubernetes/object/service.go';
@@ -32,7 +32,7 @@ afterEach(async () => {
 describe('vc-coredns patch', () => {
   it('patches a checkout, prints the contract JSON, and a second run reports alreadyPatched', async () => {
     await checkout('dual-stack');
-    const r = await vc(['patch', dir, '--json']);
+    const r = await runCli(['patch', dir, '--json']);
     expect(r.exitCode).toBe(0);
     expect(Object.keys(json(r))).toEqual([
       'file',
@@ -56,7 +56,7 @@ describe('vc-coredns patch', () => {
     expect(await readFile(file, 'utf8')).toBe(
       await readFile(join(FIXTURES, 'dual-stack/expected.go'), 'utf8'),
     );
-    const again = await vc(['patch', dir, '--json']);
+    const again = await runCli(['patch', dir, '--json']);
     expect(again.exitCode).toBe(0);
     expect(json(again)).toMatchObject({ changed: false, alreadyPatched: true, strategy: null });
     expect(json(again).foundAnnotation).toBe('transparency.tenancy.x-k8s.io/clusterIP');
@@ -64,7 +64,7 @@ describe('vc-coredns patch', () => {
 
   it('takes the service.go file itself', async () => {
     await checkout('single-stack-v1.2');
-    const r = await vc(['patch', file, '--strategy', 'text', '--json']);
+    const r = await runCli(['patch', file, '--strategy', 'text', '--json']);
     expect(r.exitCode).toBe(0);
     expect(json(r)).toMatchObject({
       strategy: 'text',
@@ -76,26 +76,26 @@ describe('vc-coredns patch', () => {
   it('--check exits 1 on an unpatched file and 0 on a patched one, never writing', async () => {
     await checkout('single-stack-v1.7');
     const before = await readFile(file, 'utf8');
-    const r = await vc(['patch', dir, '--check']);
+    const r = await runCli(['patch', dir, '--check']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toBe(
       `error: ${file} is not patched for transparency.tenancy.x-k8s.io/clusterIP\nhint: run: vc-coredns patch ${dir}\n`,
     );
     expect(await readFile(file, 'utf8')).toBe(before);
-    expect((await vc(['patch', dir])).exitCode).toBe(0);
-    expect((await vc(['patch', dir, '--check'])).exitCode).toBe(0);
+    expect((await runCli(['patch', dir])).exitCode).toBe(0);
+    expect((await runCli(['patch', dir, '--check'])).exitCode).toBe(0);
   });
 
   it('--diff prints a diff with a/ b/ headers and leaves the file alone; with --json the diff goes to stderr', async () => {
     await checkout('single-stack-v1.6.5');
     const before = await readFile(file, 'utf8');
-    const r = await vc(['patch', file, '--diff']);
+    const r = await runCli(['patch', file, '--diff']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(
       /^diff --git a\/plugin\/kubernetes\/object\/service.go b\/plugin\/kubernetes\/object\/service.go\n--- a\/plugin/,
     );
     expect(r.stdout).toContain('+\t\tClusterIP:    superClusterIP(svc),');
-    const j = await vc(['patch', dir, '--diff', '--json']);
+    const j = await runCli(['patch', dir, '--diff', '--json']);
     expect(j.stderr).toContain('+++ b/plugin/kubernetes/object/service.go');
     expect(json(j)).toMatchObject({ changed: false, alreadyPatched: false, strategy: 'ast' });
     expect(await readFile(file, 'utf8')).toBe(before);
@@ -105,7 +105,7 @@ describe('vc-coredns patch', () => {
     await checkout('dual-stack');
     const patchFile = join(dir, '..', `${dir.split('/').pop()}.patch`);
     try {
-      const r = await vc(['patch', dir, '--write-patch', patchFile]);
+      const r = await runCli(['patch', dir, '--write-patch', patchFile]);
       expect(r.exitCode).toBe(0);
       expect((await git(dir, 'status', '--porcelain')).stdout).toBe('');
       await git(dir, 'apply', patchFile);
@@ -123,7 +123,7 @@ describe('vc-coredns patch', () => {
     await git(dir, 'commit', '-qam', 'crlf');
     const patchFile = join(tmpdir(), `vc-crlf-${process.pid}.patch`);
     try {
-      expect((await vc(['patch', dir, '--write-patch', patchFile])).exitCode).toBe(0);
+      expect((await runCli(['patch', dir, '--write-patch', patchFile])).exitCode).toBe(0);
       await git(dir, 'apply', patchFile);
       const expected = await readFile(join(FIXTURES, 'single-stack-v1.7/expected.go'), 'utf8');
       expect(await readFile(file, 'utf8')).toBe(expected.replace(/\n/g, '\r\n'));
@@ -134,7 +134,7 @@ describe('vc-coredns patch', () => {
 
   describe('errors: one clear line, the right exit code, the file untouched', () => {
     it('a missing path exits 2', async () => {
-      const r = await vc(['patch', join(dir, 'nope')]);
+      const r = await runCli(['patch', join(dir, 'nope')]);
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toBe(
         `error: ${join(dir, 'nope')} does not exist\nhint: give a CoreDNS checkout or its service.go\n`,
@@ -143,7 +143,7 @@ describe('vc-coredns patch', () => {
 
     it('a tree without service.go (before v1.2.3) exits 2 naming v1.2.3', async () => {
       await mkdir(join(dir, 'plugin/kubernetes'), { recursive: true });
-      const r = await vc(['patch', dir, '--json']);
+      const r = await runCli(['patch', dir, '--json']);
       expect(r.exitCode).toBe(2);
       expect(json(r)).toEqual({
         error: {
@@ -158,7 +158,7 @@ describe('vc-coredns patch', () => {
       await mkdir(join(dir, 'plugin/kubernetes/object'), { recursive: true });
       const src = await readFile(join(FIXTURES, 'must-not-match/unknown-signature.go'), 'utf8');
       await writeFile(file, src);
-      const r = await vc(['patch', dir]);
+      const r = await runCli(['patch', dir]);
       expect(r.exitCode).toBe(1);
       expect(r.stderr.split('\n')[0]).toMatch(
         /^error: .*service.go has an unknown code shape: found conversion function `ToService\(\*api.Service,bool\)\(\*Service,bool\)`/,
@@ -173,7 +173,7 @@ describe('vc-coredns patch', () => {
         'if len(svc.Spec.Ports) == 0 {{',
       );
       await writeFile(file, broken);
-      const r = await vc(['patch', dir]);
+      const r = await runCli(['patch', dir]);
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/^error: .*service.go is not valid Go \(line \d+/);
       expect(await readFile(file, 'utf8')).toBe(broken);
@@ -181,7 +181,7 @@ describe('vc-coredns patch', () => {
 
     it('a bad key exits 2 before anything is read', async () => {
       await checkout('dual-stack');
-      const r = await vc(['patch', dir, '--annotation', 'Not A Key', '--json']);
+      const r = await runCli(['patch', dir, '--annotation', 'Not A Key', '--json']);
       expect(r.exitCode).toBe(2);
       expect(json<{ error: { code: string } }>(r).error.code).toBe('BAD_ANNOTATION_KEY');
       expect((await git(dir, 'status', '--porcelain')).stdout).toBe('');
@@ -189,8 +189,8 @@ describe('vc-coredns patch', () => {
 
     it('a marker naming another key exits 1 naming both', async () => {
       await checkout('dual-stack');
-      expect((await vc(['patch', dir, '--annotation', 'example.com/a'])).exitCode).toBe(0);
-      const r = await vc(['patch', dir]);
+      expect((await runCli(['patch', dir, '--annotation', 'example.com/a'])).exitCode).toBe(0);
+      const r = await runCli(['patch', dir]);
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toContain(
         'for the annotation example.com/a, not transparency.tenancy.x-k8s.io/clusterIP',
@@ -199,15 +199,15 @@ describe('vc-coredns patch', () => {
 
     it('an unknown flag or strategy exits 2', async () => {
       await checkout('dual-stack');
-      expect((await vc(['patch', dir, '--nope'])).exitCode).toBe(2);
-      const r = await vc(['patch', dir, '--strategy', 'regex']);
+      expect((await runCli(['patch', dir, '--nope'])).exitCode).toBe(2);
+      const r = await runCli(['patch', dir, '--strategy', 'regex']);
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toBe('error: --strategy must be one of auto, ast, text, not "regex"\n');
     });
 
     it('leaves no temp file behind in the folder', async () => {
       await checkout('dual-stack');
-      await vc(['patch', dir]);
+      await runCli(['patch', dir]);
       const { stdout } = await execa('ls', ['-A', join(dir, 'plugin/kubernetes/object')]);
       expect(stdout).toBe('service.go');
       expect((await stat(file)).mode & 0o777).toBe(0o644);
@@ -215,7 +215,7 @@ describe('vc-coredns patch', () => {
   });
 
   it('--help shows examples', async () => {
-    const r = await vc(['patch', '--help']);
+    const r = await runCli(['patch', '--help']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('Examples:');
     expect(r.stdout).toContain('vc-coredns patch ./coredns --diff');

@@ -4,10 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BuildSummary as Summary } from '../../src/pipeline.js';
-import { type CliResult, json, vc } from '../support/cli.js';
+import type { BuildSummary as Summary } from '../../src/pipeline/build.js';
+import { buildEnv, type CliResult, json, vc } from '../support/cli.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
-import { sharedGoCache } from '../support/go-harness.js';
 import { skopeo, startRegistry, type TestRegistry } from '../support/registry.js';
 
 let work: string;
@@ -21,14 +20,7 @@ beforeAll(async () => {
     createFixtureRepo(join(work, 'repo'), { broken: true }),
     startRegistry({ auth: 'none' }),
   ]);
-  env = {
-    VC_COREDNS_CACHE: join(work, 'cache'),
-    DOCKER_CONFIG: join(work, 'docker-config'),
-    GOFLAGS: '-mod=mod',
-    GOPROXY: 'off',
-    GOCACHE: sharedGoCache(),
-    CI: 'true',
-  };
+  env = buildEnv(work);
 });
 afterAll(async () => {
   await registry?.stop();

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, vc } from '../support/cli.js';
+import { buildEnv, json, vc } from '../support/cli.js';
 import { type Dockerd, startDockerd } from '../support/dockerd.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
-import { resolve, sharedGoCache } from '../support/go-harness.js';
+import { resolve } from '../support/go-harness.js';
 import { skopeo, startRegistry, type TestRegistry } from '../support/registry.js';
 
 let work: string;
@@ -27,14 +27,7 @@ beforeAll(async () => {
     startRegistry({ auth: 'htpasswd' }),
     startDockerd(),
   ]);
-  base = {
-    DOCKER_CONFIG: join(work, 'docker-config'),
-    GOFLAGS: '-mod=mod',
-    GOPROXY: 'off',
-    GOCACHE: sharedGoCache(),
-    CI: 'true',
-    DOCKER_HOST: dockerd.host,
-  };
+  base = { ...buildEnv(work), DOCKER_HOST: dockerd.host };
 });
 afterAll(async () => {
   await Promise.all([open?.stop(), locked?.stop(), dockerd?.stop()]);

@@ -15,7 +15,6 @@ import {
   basePlatformImage,
   buildKey,
   builtinBase,
-  CA_BUNDLE_PATH,
   CAPABILITY_XATTR,
   canonicalJson,
   coreDnsLayer,
@@ -24,7 +23,6 @@ import {
   IMAGE_FORMAT_VERSION,
   imageLabels,
   LABEL,
-  loadBuiltinBase,
   MEDIA_TYPE,
   netBindServiceCapability,
   parseConfig,
@@ -33,11 +31,12 @@ import {
   parseTar,
   readLayerEntries,
   readLayerFile,
-  sha256Digest,
   writeTar,
 } from '../../src/image/index.js';
 import { patchId } from '../../src/patch/templates.js';
+import { CA_BUNDLE_PATH, loadBuiltinBase } from '../../src/pipeline/load.js';
 import type { ImageIndex } from '../../src/types.js';
+import { sha256Digest } from '../../src/util/digest.js';
 import { eraFor } from '../../src/versions/index.js';
 import { AMD64, ARM64, buildTiny } from './tiny-binary.js';
 
@@ -63,9 +62,14 @@ function labels(version = 'v1.12.0') {
     release: { version, commit: 'a'.repeat(40) },
     annotationKey: KEY,
     repoUrl: 'https://github.com/coredns/coredns',
-    platforms: [AMD64, ARM64],
-    baseDigest: 'builtin:sha256:0',
-    goVersion: 'go1.23.5',
+    patch: patchId(KEY),
+    buildKey: buildKey({
+      commit: 'a'.repeat(40),
+      patch: patchId(KEY),
+      platforms: [AMD64, ARM64],
+      baseDigest: 'builtin:sha256:0',
+      goVersion: 'go1.23.5',
+    }),
     sourceDateEpoch: EPOCH,
   });
 }
@@ -387,9 +391,8 @@ describe('config, manifests, index', () => {
       release: { version: 'v1.9.3', commit: 'a'.repeat(40) },
       annotationKey: KEY,
       repoUrl: 'https://user:token@git.example.com/coredns.git',
-      platforms: [AMD64],
-      baseDigest: 'x',
-      goVersion: 'go1.23.5',
+      patch: patchId(KEY),
+      buildKey: 'b'.repeat(64),
       sourceDateEpoch: EPOCH,
     });
     expect(secret[LABEL.source]).toBe('https://git.example.com/coredns.git');

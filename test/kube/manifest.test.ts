@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { vc } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 
 type Obj = {
   apiVersion: string;
@@ -10,7 +10,7 @@ type Obj = {
 };
 
 async function manifest(args: string[]): Promise<Obj[]> {
-  const r = await vc(['manifest', ...args]);
+  const r = await runCli(['manifest', ...args]);
   expect(r.exitCode, r.stderr).toBe(0);
   const docs = parseAllDocuments(r.stdout);
   for (const d of docs) expect(d.errors).toEqual([]);
@@ -96,11 +96,13 @@ describe('vc-coredns manifest', () => {
   });
 
   it('refuses bad input with exit 2', async () => {
-    expect((await vc(['manifest'])).exitCode).toBe(2);
-    const r = await vc(['manifest', '--image', 'x:v1', '--replicas', 'zero']);
+    expect((await runCli(['manifest'])).exitCode).toBe(2);
+    const r = await runCli(['manifest', '--image', 'x:v1', '--replicas', 'zero']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toBe('error: --replicas must be a whole number of 1 or more\n');
     expect(r.stdout).toBe('');
-    expect((await vc(['manifest', '--image', 'x:v1', '--cluster-domain', 'Bad_Domain'])).exitCode).toBe(2);
+    expect((await runCli(['manifest', '--image', 'x:v1', '--cluster-domain', 'Bad_Domain'])).exitCode).toBe(
+      2,
+    );
   });
 });

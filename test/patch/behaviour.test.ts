@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, vc } from '../support/cli.js';
+import { json, runCli } from '../support/cli.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
 import { goEnv, resolve } from '../support/go-harness.js';
 
@@ -24,7 +24,7 @@ afterAll(async () => {
 async function patchAndBuild(version: string, annotation?: string): Promise<string> {
   const dir = join(work, `${version}-${annotation ?? 'default'}`);
   await execa('git', ['clone', '-q', '--depth', '1', '--branch', version, repo.url, dir]);
-  const r = await vc(['patch', dir, '--json', ...(annotation ? ['--annotation', annotation] : [])]);
+  const r = await runCli(['patch', dir, '--json', ...(annotation ? ['--annotation', annotation] : [])]);
   expect(r.exitCode, r.stderr).toBe(0);
   expect(json(r)).toMatchObject({ strategy: 'ast', changed: true });
   await execa('make', ['coredns', 'BINARY=coredns', 'CHECKS=', 'BUILDOPTS=', 'GITCOMMIT=abcdef0'], {

@@ -20,7 +20,12 @@ import {
 import { thrown } from '../support/errors.js';
 
 const FIXTURES = new URL('../fixtures/patch/', import.meta.url).pathname;
-const VARIANTS = ['single-stack-v1.2', 'single-stack-v1.6.5', 'single-stack-v1.7', 'dual-stack'];
+/** Every variant folder (input.go, expected.go) beside the must-not-match cases: adding one is adding a folder. */
+const VARIANTS = (await readdir(FIXTURES, { withFileTypes: true }))
+  .filter((d) => d.isDirectory() && d.name !== 'must-not-match')
+  .map((d) => d.name)
+  .sort();
+if (VARIANTS.length < 4) throw new Error(`expected the patch fixture variants in ${FIXTURES}`);
 const KEY = parseAnnotationKey(DEFAULT_ANNOTATION);
 /** The documented manual recipe's sed, as GNU sed would apply it (s/svc.Spec.ClusterIP/.../g). */
 const SED_REPLACEMENT =

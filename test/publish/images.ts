@@ -1,6 +1,8 @@
 // Images for the sink tests: the tiny Go program assembled as a root era (v1.9.3) and a nonroot era
 // (v1.12.0) CoreDNS image for linux/amd64 and linux/arm64.
-import { assembleImage, imageLabels, loadBuiltinBase } from '../../src/image/index.js';
+import { assembleImage, buildKey, imageLabels } from '../../src/image/index.js';
+import { patchId } from '../../src/patch/templates.js';
+import { loadBuiltinBase } from '../../src/pipeline/load.js';
 import type { ImageIndex, Platform } from '../../src/types.js';
 import { eraFor } from '../../src/versions/index.js';
 import { AMD64, ARM64, buildTiny } from '../image/tiny-binary.js';
@@ -29,9 +31,14 @@ export async function testImages(goDir: string): Promise<TestImages> {
         release: { version, commit: version.replace(/\D/g, '').padEnd(40, '0') },
         annotationKey: KEY,
         repoUrl: 'https://github.com/coredns/coredns',
-        platforms: PLATFORMS,
-        baseDigest: base.digest,
-        goVersion: opts.goVersion ?? 'go1.23.5',
+        patch: patchId(KEY),
+        buildKey: buildKey({
+          commit: version.replace(/\D/g, '').padEnd(40, '0'),
+          patch: patchId(KEY),
+          platforms: PLATFORMS,
+          baseDigest: base.digest,
+          goVersion: opts.goVersion ?? 'go1.23.5',
+        }),
         sourceDateEpoch: 1653663600,
       }),
       sourceDateEpoch: 1653663600,

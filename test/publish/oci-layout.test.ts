@@ -216,10 +216,63 @@ for (let i = 10; i < 40; i++) await writeOciLayout(dir, image, \`\${tag}-\${i}\`
     expect(tag?.labels[LABEL.buildKey]).toMatch(/^[0-9a-f]{64}$/);
     expect(await readOciLayoutTag(dir, 'v1.9.3')).toBeNull();
 
-    // A damaged blob is an error, not "absent" (which would make the caller rebuild over it silently).
+    // A damaged blob is an error naming it, not "absent" (which would make the caller rebuild over it silently).
     const configDigest = images.nonroot.manifests[0]?.config.descriptor.digest as string;
     await writeFile(join(dir, 'blobs/sha256', configDigest.slice(7)), '{}');
-    await expect(readOciLayoutTag(dir, 'v1.12.0')).rejects.toMatchObject({ code: 'BAD_OCI_LAYOUT' });
+    await expect(readOciLayoutTag(dir, 'v1.12.0')).rejects.toMatchObject({
+      code: 'DIGEST_MISMATCH',
+      message: `oci:${dir}:v1.12.0: config of linux/amd64 ${configDigest} does not match its digest (2 bytes, not ${images.nonroot.manifests[0]?.config.descriptor.size})`,
+    });
+  });
+
+  it('checks every layer too: a flipped byte of a gzip trailer (still valid gzip) is a mismatch', async () => {
+    const dir = join(work, 'trailer');
+    const sink = ociLayoutSink(dir);
+    await sink.write(images.root, 'v1.9.3');
+    const current = await sink.current?.('v1.9.3');
+    expect(current?.problems).toEqual([]);
+    expect(current?.held?.descriptor.digest).toBe(images.root.digest);
+    expect(current?.held?.refs).toEqual([`oci:${dir}:v1.9.3`]);
+    expect(current?.held?.buildKey).toMatch(/^[0-9a-f]{64}$/);
+
+    // The last 8 bytes of a gzip stream are CRC32 and size: fflate and Node ignore a wrong CRC there.
+    const layer = images.root.manifests[0]?.layers.at(-1)?.descriptor.digest as string;
+    const file = join(dir, 'blobs/sha256', layer.slice(7));
+    const bytes = await readFile(file);
+    bytes[bytes.length - 5] = (bytes[bytes.length - 5] as number) ^ 0xff;
+    await writeFile(file, bytes);
+    const e = await readOciLayoutTag(dir, 'v1.9.3').catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'DIGEST_MISMATCH' });
+    expect((e as Error).message).toMatch(
+      new RegExp(`layer 2 of 2 \\(linux/amd64\\) ${layer} does not match`),
+    );
+
+    // For the skip check it is a problem to say, not an error: the image is written again.
+    const damaged = await sink.current?.('v1.9.3');
+    expect(damaged?.held).toBeNull();
+    expect(damaged?.problems).toEqual([(e as Error).message]);
+    await sink.write(images.root, 'v1.9.3');
+    expect((await sink.current?.('v1.9.3'))?.problems).toEqual([]);
+  });
+
+  it('addTag points another tag at what a tag holds, without writing blobs', async () => {
+    const dir = join(work, 'add-tag');
+    const sink = ociLayoutSink(dir);
+    await sink.write(images.root, 'v1.9.3');
+    const held = (await sink.current?.('v1.9.3'))?.held;
+    if (!held) throw new Error('nothing held');
+    const blobs = await readdir(join(dir, 'blobs/sha256'));
+    expect(await sink.addTag?.(held, 'latest')).toEqual({
+      refs: [`oci:${dir}:latest`],
+      digest: images.root.digest,
+    });
+    expect(await readdir(join(dir, 'blobs/sha256'))).toEqual(blobs);
+    const top = await topIndex(dir);
+    expect(top.manifests.map((d) => [d.annotations?.[REF_NAME_ANNOTATION], d.digest])).toEqual([
+      ['latest', images.root.digest],
+      ['v1.9.3', images.root.digest],
+    ]);
+    expect((await sink.current?.('v1.9.3'))?.held?.buildKey).toBe(held.buildKey);
   });
 
   it('leaves index.json untouched when interrupted, and refuses a folder that is not a layout', async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { VcError } from '../../src/errors.js';
 import { parseChallenges, pickChallenge } from '../../src/registry/challenge.js';
-import { choosePlatform } from '../../src/registry/client.js';
 import { retryAfterMs } from '../../src/registry/errors.js';
 import { apiHost, formatRef, isLoopback, parseRef, registryBaseUrl } from '../../src/registry/ref.js';
+import { choosePlatform } from '../../src/versions/platforms.js';
 
 describe('parseRef', () => {
   it.each([

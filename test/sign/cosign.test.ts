@@ -11,9 +11,10 @@ import { parseRef } from '../../src/registry/ref.js';
 import { readRemoteImage } from '../../src/registry/remote-image.js';
 import { cosignArtifact, type SignatureLayer, signatureTag } from '../../src/sign/cosign-manifest.js';
 import { readPrivateKey, readPublicKey, type SigningKey } from '../../src/sign/keys.js';
-import { registrySignatureStore, remoteImageDigests } from '../../src/sign/registry-store.js';
+import { registrySignatureStore } from '../../src/sign/registry-store.js';
+import { dockerReference } from '../../src/sign/simple-signing.js';
 import { CYCLONEDX_PREDICATE, SLSA_PROVENANCE_PREDICATE } from '../../src/sign/statement.js';
-import { signImage, verifySignatures } from '../../src/sign/store.js';
+import { imageDigests, signImage, verifySignatures } from '../../src/sign/store.js';
 import { vc } from '../support/cli.js';
 import { cosign, ensureCosign } from '../support/cosign.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
@@ -45,13 +46,15 @@ async function pushImage(repo: string, tag = 'v1'): Promise<string> {
 
 async function digestsOf(ref: string) {
   const parsed = parseRef(ref);
-  const image = await readRemoteImage(client, parsed, parsed.digest ?? parsed.tag ?? 'latest');
+  const image = await readRemoteImage(client, parsed, parsed.digest ?? parsed.tag ?? 'latest', {
+    layers: false,
+  });
   if (!image) throw new Error(`${ref} is not in the registry`);
   const repo = client.repository(parsed, { push: true });
   return {
     repo,
     store: registrySignatureStore(repo),
-    image: remoteImageDigests(parsed, image),
+    image: imageDigests(dockerReference(parsed), image),
     remote: image,
   };
 }
@@ -120,7 +123,7 @@ describe('cosign verify accepts what vc-coredns signed, and refuses the rest', (
     for (const ref of [
       signed,
       `${registry.host}/signed:v1`,
-      ...remote.images.map((i) => `${registry.host}/signed@${i.manifestDigest}`),
+      ...remote.images.map((i) => `${registry.host}/signed@${i.descriptor.digest}`),
     ]) {
       const r = await run(['verify', '--key', 'cosign.pub', ...noTlog, ...http, ref]);
       expect(r.exitCode, `${ref}: ${r.stderr}`).toBe(0);

@@ -161,10 +161,10 @@ describe('checkoutRelease', () => {
     expect(rec.lines[1]).toMatch(/^cloning v1\.9\.3 /);
   });
 
-  it('takes over the lock a killed run left behind once it is stale', async () => {
+  it('takes over the lock a killed run left behind (no holder named, not fresh)', async () => {
     const cacheDir = newCache();
     const dir = join(checkoutsDir(cacheDir, repoKey(repo.url)), 'v1.6.2');
-    // A killed run: its lock, no longer refreshed, and a half-made clone.
+    // A killed run: its lock, without an owner file and a minute old, and a half-made clone.
     await mkdir(`${dir}.lock`, { recursive: true });
     const past = new Date(Date.now() - 60_000);
     await utimes(`${dir}.lock`, past, past);
@@ -178,7 +178,7 @@ describe('checkoutRelease', () => {
         expect(await git(c.dir, ['rev-parse', 'HEAD'])).toBe(release('v1.6.2').commit);
       },
     );
-    expect(rec.lines.map((l) => l.split(' ')[0])).toEqual(['cloning']);
+    expect(rec.lines.map((l) => l.split(' ')[0])).toEqual(['taking', 'cloning']);
     expect(await entriesUnder(dirname(dir))).toEqual(
       expect.not.arrayContaining([expect.stringMatching(/^\.tmp-/)]),
     );

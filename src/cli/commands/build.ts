@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../patch/annotation-key.js';
-import type { BuildSummary } from '../../pipeline.js';
+import type { BuildEffects, BuildSummary, DryRun } from '../../pipeline/build.js';
+import type { BuildRequest } from '../../pipeline/plan.js';
 import { makeContext } from '../context.js';
 import { printJson } from '../io.js';
 import { DEFAULT_PLATFORMS, parseChoice, parsePositiveInt } from '../options.js';
@@ -29,6 +30,7 @@ export interface BuildCliOptions {
   tagSuffix: string;
   alsoTag?: string[];
   quiet?: boolean;
+  dryRun?: boolean;
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -69,6 +71,18 @@ function printSummary(summary: BuildSummary, env: CommandEnv): void {
   }
 }
 
+function printDryRun(dry: DryRun, env: CommandEnv): void {
+  for (const v of dry.plan) {
+    env.io.out(`${v.version} ${v.commit.slice(0, 12)} ${v.platforms.join(',')} go${v.go.version}\n`);
+    for (const t of v.targets) {
+      const state =
+        t.current === null ? 'unknown' : t.current ? 'current: would be skipped' : 'would be built';
+      const tags = t.tags.length > 0 ? ` ${t.tags.join(',')}` : '';
+      env.io.out(`  ${t.output} ${t.ref}${tags} (${state})\n`);
+    }
+  }
+}
+
 export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<number> {
   const { io } = env;
   const { badInput } = await import('../../errors.js');
@@ -91,17 +105,17 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
   const jobs = opts.jobs === undefined ? 0 : parsePositiveInt('--jobs', opts.jobs);
   // Heavy modules load only for build.
   const [
-    { build },
+    { build, dryRun },
     { parseOutputs },
     { resolveRepoUrl },
     { loadKubernetesMap },
     { RegistryClient },
     { dockerCredentials },
   ] = await Promise.all([
-    import('../../pipeline.js'),
+    import('../../pipeline/build.js'),
     import('../../publish/outputs.js'),
     import('../../source/url.js'),
-    import('../../versions/load-kubernetes-map.js'),
+    import('../load-kubernetes-map.js'),
     import('../../registry/client.js'),
     import('../../registry/credentials.js'),
   ]);
@@ -115,7 +129,7 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
   const plain = lineReporter(io, { quiet: Boolean(opts.quiet) });
   const reporter = switchingReporter(plain);
   const ctx = makeContext(io, opts, env.signal, reporter);
-  const tty = io.isTTY && !io.env.CI && !opts.quiet && !opts.json;
+  const tty = io.isTTY && !io.env.CI && !opts.quiet && !opts.json && !opts.dryRun;
   if (tty) {
     ctx.onResolved = (versions) => {
       void import('../tty-progress.js').then(({ ttyReporter }) => reporter.use(ttyReporter(io, versions)));
@@ -128,45 +142,49 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     : undefined;
   const pushRegistries = outputs.flatMap((o) => (o.kind === 'registry' ? [o.ref.registry] : []));
   try {
-    const summary = await build(
-      {
-        selection: {
-          ...(opts.version !== undefined ? { spec: opts.version } : {}),
-          ...(opts.kubernetes !== undefined ? { kubernetes: opts.kubernetes } : {}),
-          ...(table ? { kubernetesTable: table } : {}),
-          buildable: true,
-        },
-        repoUrl,
-        ...(opts.source !== undefined ? { source: opts.source } : {}),
-        ...(opts.platforms !== undefined ? { platforms: opts.platforms } : {}),
-        outputs,
-        key,
-        ...(opts.base !== undefined ? { base: opts.base } : {}),
-        jobs,
-        force: Boolean(opts.force),
-        ...(opts.go !== undefined ? { goPath: opts.go } : {}),
-        goToolchain,
-        releaseMakefile: Boolean(opts.releaseMakefile),
-        insecure: Boolean(opts.insecure),
-        tagSuffix: opts.tagSuffix,
-        alsoTag: opts.alsoTag ?? [],
+    const request: BuildRequest = {
+      selection: {
+        ...(opts.version !== undefined ? { spec: opts.version } : {}),
+        ...(opts.kubernetes !== undefined ? { kubernetes: opts.kubernetes } : {}),
+        ...(table ? { kubernetesTable: table } : {}),
+        buildable: true,
       },
-      {
-        registry: () => {
-          registry ??= new RegistryClient({
-            credentials: dockerCredentials({ env: io.env, envRegistries: pushRegistries }),
-            insecure: Boolean(opts.insecure),
-            log: (l) => reporter.info(l),
-          });
-          return registry;
-        },
-        docker: () => {
-          if (!Dockerode) throw new Error('the Docker daemon was not requested');
-          return new Dockerode();
-        },
+      repoUrl,
+      ...(opts.source !== undefined ? { source: opts.source } : {}),
+      ...(opts.platforms !== undefined ? { platforms: opts.platforms } : {}),
+      outputs,
+      key,
+      ...(opts.base !== undefined ? { base: opts.base } : {}),
+      jobs,
+      force: Boolean(opts.force),
+      ...(opts.go !== undefined ? { goPath: opts.go } : {}),
+      goToolchain,
+      releaseMakefile: Boolean(opts.releaseMakefile),
+      tagSuffix: opts.tagSuffix,
+      alsoTag: opts.alsoTag ?? [],
+    };
+    const effects: BuildEffects = {
+      registry: () => {
+        registry ??= new RegistryClient({
+          credentials: dockerCredentials({ env: io.env, envRegistries: pushRegistries }),
+          insecure: Boolean(opts.insecure),
+          log: (l) => reporter.info(l),
+        });
+        return registry;
       },
-      ctx,
-    );
+      docker: () => {
+        if (!Dockerode) throw new Error('the Docker daemon was not requested');
+        return new Dockerode();
+      },
+    };
+    if (opts.dryRun) {
+      const plan = await dryRun(request, effects, ctx);
+      reporter.close();
+      if (opts.json) printJson(io, plan);
+      else printDryRun(plan, env);
+      return 0;
+    }
+    const summary = await build(request, effects, ctx);
     reporter.close();
     if (opts.json) printJson(io, summary);
     else printSummary(summary, env);
@@ -218,6 +236,7 @@ export function registerBuild(program: Command, env: CommandEnv): void {
     .option('--insecure', 'plain http to registries that are not on loopback')
     .option('--tag-suffix <suffix>', 'appended to every version tag, e.g. -vc1', '')
     .option('--also-tag <tag>', 'another tag for the newest version built, e.g. latest', collect)
+    .option('--dry-run', 'print the plan (versions, platforms, targets, tags, what is current) and stop')
     .option('--json', 'print one JSON document on stdout')
     .option('--quiet', 'no progress on stderr')
     .addHelpText(

@@ -15,9 +15,10 @@ interface MatrixOptions {
 }
 
 export async function runMatrix(opts: MatrixOptions, env: CommandEnv): Promise<number> {
-  const [{ resolveReleases }, { formatPlatform, loadKubernetesMap, parsePlatforms }] = await Promise.all([
-    import('../../pipeline.js'),
+  const [{ resolveReleases }, { formatPlatform, parsePlatforms }, { loadKubernetesMap }] = await Promise.all([
+    import('../../pipeline/resolve.js'),
     import('../../versions/index.js'),
+    import('../load-kubernetes-map.js'),
   ]);
   const format = parseChoice('--format', opts.format, ['github', 'json'] as const);
   const url = resolveRepoUrl(opts.repo, env.io.env);

@@ -15,7 +15,7 @@ interface PrepareOptions {
 }
 
 export async function runPrepare(opts: PrepareOptions, env: CommandEnv): Promise<number> {
-  const { prepare } = await import('../../pipeline.js');
+  const { prepare } = await import('../../pipeline/prepare.js');
   const key = parseAnnotationKey(opts.annotation);
   const url = resolveRepoUrl(opts.repo, env.io.env);
   const ctx = makeContext(env.io, opts, env.signal);

@@ -24,7 +24,7 @@ function table(rows: string[][]): string {
 }
 
 export async function runVersions(opts: VersionsOptions, io: Io, signal: AbortSignal): Promise<number> {
-  const { listVersions } = await import('../../pipeline.js');
+  const { listVersions } = await import('../../pipeline/resolve.js');
   const url = resolveRepoUrl(opts.repo, io.env);
   const ctx = makeContext(io, opts, signal);
   try {

@@ -1,0 +1,91 @@
+// What to do about a failed build: the known hazards of the version (ERAS.md section 2) and what the
+// build log says. Pure.
+import { knownHazards } from '../versions/index.js';
+
+interface LogRule {
+  test: RegExp;
+  hint: (m: RegExpExecArray, ctx: HintContext) => string;
+}
+
+export interface HintContext {
+  version: string;
+  goVersion: string;
+  goToolchain: 'local' | 'auto';
+  releaseMakefile: boolean;
+  env: Record<string, string | undefined>;
+}
+
+const LOG_RULES: LogRule[] = [
+  {
+    test: /go\.mod requires go >= ?(\S+)/,
+    hint: (m, c) =>
+      `this CoreDNS needs Go >= ${m[1]?.replace(/[),;]+$/, '')} (the local Go is ${c.goVersion}): pass --go PATH to a newer Go, or install one`,
+  },
+  {
+    test: /go: (?:downloading|download) go\d|golang\.org\/toolchain@|toolchain not available|switching to go\d|GOTOOLCHAIN/,
+    hint: (_m, c) =>
+      c.goToolchain === 'auto'
+        ? 'Go tried to download the toolchain the Makefile or go.mod names (--go-toolchain auto): drop ' +
+          '--go-toolchain auto to build with the local Go (vc-coredns then passes GOTOOLCHAIN=local), or make the toolchain downloadable'
+        : 'Go tried to switch toolchains although vc-coredns passes GOTOOLCHAIN=local: check GOTOOLCHAIN and ' +
+          'GOFLAGS in the environment, or pass --go PATH to the Go this CoreDNS asks for',
+  },
+  {
+    test: /module lookup disabled by GOPROXY=off|cannot find module providing package|no required module provides package|dial tcp|missing go\.sum entry|reading https?:\/\/\S+: \d{3}|proxy\.golang\.org/,
+    hint: (_m, c) =>
+      'the modules this CoreDNS needs must be downloadable (upstream tags need module downloads): ' +
+      `set GOPROXY to a reachable proxy (now ${c.env.GOPROXY ? `GOPROXY=${c.env.GOPROXY}` : "Go's default"}), ` +
+      'or pre-fill GOMODCACHE and build with GOFLAGS=-mod=mod GOPROXY=off',
+  },
+  {
+    test: /go:linkname/,
+    hint: () =>
+      'an old golang.org/x/sys does not build with this Go (go:linkname): build the Linux platforms only ' +
+      '(drop --release-makefile, which also compiles darwin) or pass --go PATH to an older Go',
+  },
+  {
+    test: /assume-no-moving-gc/,
+    hint: (_m, c) =>
+      'go4.org/unsafe/assume-no-moving-gc refuses newer Go releases: set ' +
+      `ASSUME_NO_MOVING_GC_UNSAFE_RISK_IT_WITH=go${/^\d+\.\d+/.exec(c.goVersion)?.[0] ?? c.goVersion}`,
+  },
+  {
+    test: /curl is not on PATH|No curl in|which curl/,
+    hint: () =>
+      'Makefile.release refuses to parse without curl on PATH: install curl, or drop --release-makefile',
+  },
+  {
+    test: /manifest-tool/,
+    hint: () =>
+      "this Makefile.release refuses to parse without manifest-tool on PATH: drop --release-makefile (vc-coredns's own build needs neither)",
+  },
+];
+
+/** Hints for a failed build: log matches first, then the version's known hazards; no duplicates. */
+export function failureHints(log: string, ctx: HintContext): string[] {
+  const hints: string[] = [];
+  for (const rule of LOG_RULES) {
+    const m = rule.test.exec(log);
+    if (m) hints.push(rule.hint(m, ctx));
+  }
+  for (const h of knownHazards(ctx.version)) {
+    // The x/sys hazard is about darwin: it matters when the log shows it or darwin was built.
+    const aboutDarwin = h.includes('go:linkname');
+    if (aboutDarwin && !ctx.releaseMakefile && !/go:linkname/.test(log)) continue;
+    if (aboutDarwin && hints.some((x) => x.includes('go:linkname'))) {
+      hints.splice(
+        hints.findIndex((x) => x.includes('go:linkname')),
+        1,
+      );
+    }
+    if (h.includes('assume-no-moving-gc') && hints.some((x) => x.includes('assume-no-moving-gc'))) continue;
+    hints.push(h);
+  }
+  return hints;
+}
+
+/** The last `n` lines of a log, without trailing blank lines. */
+export function tail(text: string, n = 20): string[] {
+  const lines = text.replace(/\s+$/, '').split('\n');
+  return lines.slice(Math.max(0, lines.length - n));
+}

@@ -1,0 +1,358 @@
+// `build`: resolve -> plan (pure; every bad-input error) -> preflight (effectful checks) -> per version:
+// skip-if-current, or checkout -> patch -> compile -> assemble -> publish. A failure stops only its
+// version. `build --dry-run` stops after preflight and says what would happen.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
+import type Dockerode from 'dockerode';
+import { compileBinaries, type GoInfo } from '../compile/index.js';
+import { isVcError, redact } from '../errors.js';
+import { assembleImage, type BaseImage, buildKey, imageLabels } from '../image/index.js';
+import { type PatchDeps, patchId } from '../patch/index.js';
+import { outputLocation } from '../publish/outputs.js';
+import { fanOutSink, sinkFor } from '../publish/sinks.js';
+import type { RegistryClient } from '../registry/client.js';
+import { commitTime, copySource, type SourceCopy, withCheckout } from '../source/index.js';
+import type { Release, Sink } from '../types.js';
+import { formatPlatform, hostPlatform } from '../versions/index.js';
+import type { Context } from './context.js';
+import { loadBase, loadBinaries } from './load.js';
+import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type VersionPlan } from './plan.js';
+import { buildTools, type Preflight, runPreflight } from './preflight.js';
+import { patchTree } from './prepare.js';
+import { NO_COMMIT, resolveReleases, sourceRelease } from './resolve.js';
+
+export interface BuildEntry {
+  version: string;
+  commit: string;
+  platforms: string[];
+  digest: string | null;
+  refs: string[];
+  skipped: boolean;
+}
+
+export interface BuildSummary {
+  builds: BuildEntry[];
+  failed: { version: string; error: string }[];
+}
+
+/** The effects of a build, made on first use (a run without --push needs no registry client). */
+export interface BuildEffects {
+  registry: () => RegistryClient;
+  docker: () => Dockerode;
+  patchDeps?: PatchDeps;
+}
+
+/** A build resolved, planned and checked: what build() applies and dryRun() prints. */
+interface Started {
+  plan: BuildPlan;
+  preflight: Preflight;
+  /** the copy of `--source DIR`, or null */
+  source: SourceCopy | null;
+}
+
+async function start(
+  req: BuildRequest,
+  effects: BuildEffects,
+  ctx: Context,
+  dryRun: boolean,
+): Promise<Started> {
+  const releases =
+    req.source === undefined
+      ? await resolveReleases(req.repoUrl, req.selection, ctx)
+      : [sourceRelease(req.selection.spec)];
+  const host = { platform: hostPlatform(process.arch) };
+  let plan = planBuild(releases, req, host);
+  const preflight = await runPreflight(plan, { ctx, effects, dryRun });
+  let source: SourceCopy | null = null;
+  if (req.source !== undefined) {
+    const release = releases[0] as Release;
+    ctx.reporter.stage(release.version, 'checkout', `copying ${req.source}`);
+    source = await copySource(resolvePath(ctx.cwd, req.source), {
+      signal: ctx.signal,
+      env: ctx.env,
+      log: (l) => ctx.reporter.info(l),
+    });
+    plan = planBuild([{ ...release, commit: source.commit ?? NO_COMMIT }], req, host);
+  }
+  return { plan, preflight, source };
+}
+
+/** Builds the images (or binaries) of every selected version, one after another; a failure stops only its version. */
+export async function build(req: BuildRequest, effects: BuildEffects, ctx: Context): Promise<BuildSummary> {
+  const started = await start(req, effects, ctx, false);
+  try {
+    ctx.onResolved?.(started.plan.versions.map((v) => v.release.version));
+    const summary: BuildSummary = { builds: [], failed: [] };
+    for (const v of started.plan.versions) {
+      try {
+        summary.builds.push(await buildVersion(v, started, effects, ctx));
+      } catch (e) {
+        if (ctx.signal.aborted) throw e;
+        if (isVcError(e) && e.exitCode === 2) throw e;
+        const message = redact(e instanceof Error ? e.message : String(e));
+        const hint = isVcError(e) && e.hint ? `\n${redact(e.hint)}` : '';
+        ctx.reporter.finish(v.release.version, 'failed', message);
+        summary.failed.push({ version: v.release.version, error: `${message}${hint}` });
+      }
+    }
+    return summary;
+  } finally {
+    await started.source?.dispose();
+  }
+}
+
+// ------------------------------------------------------------------------------------- one version
+
+interface Target {
+  plan: TargetPlan;
+  sink: Sink;
+}
+
+/** The sinks of a version's image outputs (binaries: is none). */
+function targetsOf(v: VersionPlan, effects: BuildEffects): Target[] {
+  return v.targets.flatMap((t) => {
+    const sink = sinkFor(t.output, { ...effects, platform: t.platform });
+    return sink ? [{ plan: t, sink }] : [];
+  });
+}
+
+/** The Go that builds a version (the preflight found it). */
+function goFor(_v: VersionPlan, started: Started): GoInfo {
+  return started.preflight.get(buildTools).go;
+}
+
+/** The build key of a version: computed once, before anything is cloned (DESIGN.md "Config labels"). */
+function keyOf(v: VersionPlan, started: Started, base: BaseImage | null): string {
+  return buildKey({
+    commit: v.release.commit,
+    sourceTreeHash: started.source?.treeHash,
+    patch: patchId(started.plan.request.key),
+    platforms: v.platforms,
+    baseDigest: base?.digest ?? 'none',
+    goVersion: `go${goFor(v, started).version}`,
+  });
+}
+
+function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped'>): BuildEntry {
+  return {
+    version: v.release.version,
+    commit: v.release.commit,
+    platforms: v.platforms.map(formatPlatform),
+    digest: fields.digest,
+    refs: [...new Set(fields.refs)],
+    skipped: fields.skipped,
+  };
+}
+
+/**
+ * The version's entry when every target already holds an image with this build key (no clone, no
+ * compile): its other tags (--also-tag) are pointed at that image. null when it must be built; what
+ * made a target unusable (a damaged or lost blob) is said first.
+ */
+async function skipIfCurrent(
+  v: VersionPlan,
+  fan: Sink,
+  key: string,
+  ctx: Context,
+): Promise<BuildEntry | null> {
+  if (!fan.current || !fan.addTag) return null;
+  const { version } = v.release;
+  ctx.reporter.stage(version, 'skip-check');
+  const current = await fan.current(v.tag, ctx.signal);
+  for (const p of current.problems) ctx.reporter.warn(`${version}: ${p}; building it again`);
+  const held = current.held;
+  if (held === null || held.buildKey !== key) return null;
+  const refs = [...held.refs];
+  for (const tag of v.tags.slice(1)) refs.push(...(await fan.addTag(held, tag, ctx.signal)).refs);
+  ctx.reporter.finish(version, 'skipped', 'the target already has this build');
+  return entry(v, { digest: held.descriptor.digest, refs, skipped: true });
+}
+
+/** SOURCE_DATE_EPOCH for a --source tree that is not a git repository: the environment's, else 0. */
+function sourceEpochFromEnv(env: NodeJS.ProcessEnv): number {
+  const n = Number(env.SOURCE_DATE_EPOCH);
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+}
+
+/** The checkout to patch and build in: the cached one (locked meanwhile), or the copy of --source. */
+async function withWorkTree<T>(
+  release: Release,
+  started: Started,
+  ctx: Context,
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
+  if (started.source) return fn(started.source.dir);
+  const url = started.plan.request.repoUrl;
+  ctx.reporter.stage(release.version, 'checkout', `from ${redact(url)}`);
+  return withCheckout(
+    release,
+    url,
+    { cacheDir: ctx.cacheDir, signal: ctx.signal, env: ctx.env, log: (l) => ctx.reporter.info(l) },
+    (checkout) => fn(checkout.dir),
+  );
+}
+
+async function buildVersion(
+  v: VersionPlan,
+  started: Started,
+  effects: BuildEffects,
+  ctx: Context,
+): Promise<BuildEntry> {
+  const { reporter, signal, env } = ctx;
+  const req = started.plan.request;
+  const { release, platforms } = v;
+  const { version, era } = release;
+  const go = goFor(v, started);
+  const targets = targetsOf(v, effects);
+  const base = v.image
+    ? await loadBase(req.base, platforms, effects.registry, { signal, log: (l) => reporter.info(l) })
+    : null;
+  const key = keyOf(v, started, base);
+
+  // Skip if every target already carries this build key (only targets that can say so: oci, registry).
+  if (!req.force && v.binariesDir === null) {
+    const skipped = await skipIfCurrent(v, fanOutSink(targets.map((t) => t.sink)), key, ctx);
+    if (skipped) return skipped;
+  }
+
+  const tmp = v.binariesDir === null ? await mkdtemp(join(tmpdir(), 'vc-coredns-bin-')) : null;
+  const outDir = v.binariesDir ?? (tmp as string);
+  try {
+    const built = await withWorkTree(release, started, ctx, async (dir) => {
+      await patchTree(version, dir, req.key, effects.patchDeps, reporter);
+      const sourceDateEpoch = started.source
+        ? (started.source.commitTime ?? sourceEpochFromEnv(env))
+        : await commitTime(dir, { signal, env });
+      reporter.stage(version, 'build', platforms.map(formatPlatform).join(', '));
+      const binaries = await compileBinaries(
+        {
+          checkout: { dir, release, owned: true },
+          platforms,
+          jobs: req.jobs,
+          outDir,
+          go,
+          goToolchain: req.goToolchain,
+          releaseMakefile: req.releaseMakefile,
+          logDir: join(ctx.cacheDir, 'logs'),
+          sourceDateEpoch,
+          gitCommit: release.commit,
+          env,
+          onProgress: (e) => reporter.platform(version, formatPlatform(e.platform), e.stage),
+          onWarning: (m) => reporter.warn(`${version}: ${m}`),
+        },
+        undefined,
+        signal,
+      );
+      return { binaries, sourceDateEpoch };
+    });
+
+    const refs: string[] = v.binariesDir === null ? [] : built.binaries.map((b) => b.path);
+    let digest: string | null = null;
+    if (base) {
+      reporter.stage(version, 'assemble');
+      const index = assembleImage({
+        binaries: await loadBinaries(built.binaries),
+        base,
+        era,
+        labels: imageLabels({
+          release,
+          annotationKey: req.key,
+          repoUrl: req.source ? `file://${resolvePath(ctx.cwd, req.source)}` : req.repoUrl,
+          patch: patchId(req.key),
+          buildKey: key,
+          sourceDateEpoch: built.sourceDateEpoch,
+        }),
+        sourceDateEpoch: built.sourceDateEpoch,
+      });
+      digest = index.digest;
+      for (const t of targets) {
+        reporter.stage(version, 'publish', t.plan.name);
+        for (const tag of t.plan.tags) refs.push(...(await t.sink.write(index, tag, signal)).refs);
+      }
+    }
+    reporter.finish(version, 'built', digest ?? outDir);
+    return entry(v, { digest, refs, skipped: false });
+  } finally {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------------------------------ dry run
+
+export interface DryRunTarget {
+  /** oci, registry, docker-archive, binaries, daemon */
+  output: string;
+  /** where: the layout or binaries folder, the archive file, the repository */
+  ref: string;
+  tags: string[];
+  /** whether it holds this build already: null when that cannot be told without the network */
+  current: boolean | null;
+}
+
+export interface DryRunVersion {
+  version: string;
+  commit: string;
+  platforms: string[];
+  go: { version: string; path: string };
+  targets: DryRunTarget[];
+}
+
+export interface DryRun {
+  plan: DryRunVersion[];
+}
+
+/** Whether a target holds this version's build: asked only where no network is needed (an OCI layout). */
+async function currentWithoutNetwork(
+  v: VersionPlan,
+  target: Target | undefined,
+  key: string | null,
+  ctx: Context,
+): Promise<boolean | null> {
+  if (!target?.sink.current || target.plan.output.kind !== 'oci') {
+    return target?.sink.current ? null : false;
+  }
+  if (key === null) return null;
+  const current = await target.sink.current(v.tag, ctx.signal);
+  return current.held?.buildKey === key;
+}
+
+/** `build --dry-run`: the plan (versions, platforms, targets, tags) and what is current, nothing built. */
+export async function dryRun(req: BuildRequest, effects: BuildEffects, ctx: Context): Promise<DryRun> {
+  const started = await start(req, effects, ctx, true);
+  try {
+    const plan: DryRunVersion[] = [];
+    for (const v of started.plan.versions) {
+      const targets = targetsOf(v, effects);
+      // The build key needs the base's digest: known here for the built-in base only.
+      const base =
+        v.image && req.base === undefined ? await loadBase(undefined, v.platforms, effects.registry) : null;
+      const key = base && !req.force ? keyOf(v, started, base) : null;
+      const go = goFor(v, started);
+      plan.push({
+        version: v.release.version,
+        commit: v.release.commit,
+        platforms: v.platforms.map(formatPlatform),
+        go: { version: go.version, path: go.path },
+        targets: await Promise.all(
+          v.targets.map(async (t) => ({
+            output: t.output.kind,
+            ref: outputLocation(t.output),
+            tags: t.output.kind === 'binaries' ? [] : t.tags,
+            current: req.force
+              ? false
+              : await currentWithoutNetwork(
+                  v,
+                  targets.find((x) => x.plan === t),
+                  key,
+                  ctx,
+                ),
+          })),
+        ),
+      });
+    }
+    return { plan };
+  } finally {
+    await started.source?.dispose();
+  }
+}

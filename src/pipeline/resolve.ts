@@ -1,0 +1,130 @@
+// The resolve stage: what the user asked for (a version, a range, latest, Kubernetes releases) against
+// the repository's tags, to releases with their commits; and the rows of `versions`.
+import semver from 'semver';
+import { badInput, redact } from '../errors.js';
+import { goMinimumForTags, listRemoteTags, type RemoteTag } from '../source/index.js';
+import type { Release, ShapeOrNone } from '../types.js';
+import {
+  checkVersion,
+  classifySpec,
+  describeDropped,
+  eraFor,
+  filterSemverTags,
+  type KubernetesTable,
+  parseVersion,
+  type Resolution,
+  resolveKubernetes,
+  resolveSpec,
+} from '../versions/index.js';
+import type { Context } from './context.js';
+
+export interface VersionRow {
+  version: string;
+  commit: string;
+  shape: ShapeOrNone;
+  supported: boolean;
+  buildable: boolean;
+  go: string | null;
+}
+
+/** `versions`: every release tag of the repository (optionally within a range) and what vc-coredns does with it. */
+export async function listVersions(
+  url: string,
+  range: string | undefined,
+  ctx: Context,
+): Promise<VersionRow[]> {
+  ctx.reporter.info(`listing the tags of ${redact(url)}`);
+  const tags = await listRemoteTags(url, { signal: ctx.signal, env: ctx.env });
+  const selected = range === undefined ? tags : selectTags(tags, range);
+  const go = await goMinimumForTags(url, selected, {
+    cacheDir: ctx.cacheDir,
+    signal: ctx.signal,
+    env: ctx.env,
+    log: (l) => ctx.reporter.info(l),
+  });
+  return selected.map((t) => {
+    const era = eraFor(t.version);
+    return {
+      version: t.version,
+      commit: t.commit,
+      shape: era.shape,
+      supported: era.supported,
+      buildable: era.buildable,
+      go: go.get(t.version) ?? null,
+    };
+  });
+}
+
+/** The tags a spec names, supported or not (for listing). */
+function selectTags(tags: RemoteTag[], spec: string): RemoteTag[] {
+  const parsed = classifySpec(spec);
+  if (parsed.kind === 'latest') return tags.slice(-1);
+  const hit =
+    parsed.kind === 'version'
+      ? tags.filter((t) => t.version === parsed.version)
+      : tags.filter((t) => semver.satisfies(t.version, parsed.range));
+  if (hit.length === 0) {
+    throw badInput(
+      `no CoreDNS release matches "${spec}"`,
+      'EMPTY_RANGE',
+      `releases go from ${tags[0]?.version} to ${tags.at(-1)?.version}`,
+    );
+  }
+  return hit;
+}
+
+export interface Selection {
+  /** a version, a range or `latest`; ignored when kubernetes is given */
+  spec?: string;
+  /** `1.28,1.29.3` */
+  kubernetes?: string;
+  kubernetesTable?: KubernetesTable;
+  /** for build and matrix: drop v1.2.3-v1.4.0 */
+  buildable: boolean;
+}
+
+/** Resolves what the user asked for against the repository's tags, to releases with their commits. */
+export async function resolveReleases(url: string, sel: Selection, ctx: Context): Promise<Release[]> {
+  ctx.reporter.info(`resolving against ${redact(url)}`);
+  const tags = await listRemoteTags(url, { signal: ctx.signal, env: ctx.env });
+  const names = filterSemverTags(tags.map((t) => t.version));
+  let resolution: Resolution;
+  if (sel.kubernetes !== undefined) {
+    const k = resolveKubernetes(sel.kubernetes, {
+      buildable: sel.buildable,
+      availableTags: names,
+      ...(sel.kubernetesTable ? { table: sel.kubernetesTable } : {}),
+    });
+    for (const p of k.pairs) ctx.reporter.info(`Kubernetes ${p.kubernetes} ships CoreDNS ${p.coredns}`);
+    resolution = k;
+  } else {
+    resolution = resolveSpec(sel.spec ?? 'latest', names, { buildable: sel.buildable });
+  }
+  const dropped = describeDropped(resolution.dropped);
+  if (dropped) ctx.reporter.warn(dropped);
+  const commits = new Map(tags.map((t) => [t.version, t.commit]));
+  return resolution.versions.map((version) => ({
+    version,
+    commit: commits.get(version) as string,
+    era: eraFor(version),
+  }));
+}
+
+/** A commit for a `--source` tree that is not a git repository, and before the tree is copied. */
+export const NO_COMMIT = '0'.repeat(40);
+
+/**
+ * The release a `--source DIR` tree is built as: the one version `--version` names (exit 2 for anything
+ * else); its commit is known once the tree is copied (NO_COMMIT until then).
+ */
+export function sourceRelease(spec: string | undefined): Release {
+  if (spec === undefined || classifySpec(spec).kind !== 'version') {
+    throw badInput(
+      '--source needs --version with the one CoreDNS version the tree is',
+      'SOURCE_NEEDS_VERSION',
+      'e.g. --source ./coredns --version v1.9.3',
+    );
+  }
+  const version = checkVersion(spec, [parseVersion(spec)], { buildable: true });
+  return { version, commit: NO_COMMIT, era: eraFor(version) };
+}

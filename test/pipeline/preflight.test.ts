@@ -1,0 +1,134 @@
+// runPreflight: checks as values, run in order when they apply, their results handed to the build; the
+// output-path check refuses (exit 2) what a build could only find out after compiling.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../src/patch/annotation-key.js';
+import type { BuildEffects } from '../../src/pipeline/build.js';
+import type { Context } from '../../src/pipeline/context.js';
+import { planBuild } from '../../src/pipeline/plan.js';
+import {
+  buildTools,
+  outputPaths,
+  PREFLIGHT,
+  type PreflightCheck,
+  runPreflight,
+} from '../../src/pipeline/preflight.js';
+import { parseOutputs } from '../../src/publish/outputs.js';
+import { eraFor } from '../../src/versions/index.js';
+import { rejection } from '../support/errors.js';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'vc-preflight-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+const release = { version: 'v1.9.3', commit: 'a'.repeat(40), era: eraFor('v1.9.3') };
+
+function plan(output: string[]) {
+  return planBuild(
+    [release],
+    {
+      selection: { spec: 'v1.9.3', buildable: true },
+      repoUrl: 'file:///srv/coredns',
+      outputs: parseOutputs({ output }, work),
+      key: parseAnnotationKey(DEFAULT_ANNOTATION),
+      jobs: 0,
+      force: false,
+      goToolchain: 'local',
+      releaseMakefile: false,
+      tagSuffix: '',
+      alsoTag: [],
+    },
+    { platform: { os: 'linux', arch: 'amd64' } },
+  );
+}
+
+// The checks here read only the environment from the context, and no effects.
+const env = { ctx: { env: process.env } as Context, effects: {} as BuildEffects, dryRun: false };
+
+describe('runPreflight', () => {
+  it('runs the checks that apply, in order, and hands their results on', async () => {
+    const ran: string[] = [];
+    const recording = <T>(name: string, value: T): PreflightCheck<T> => ({
+      name,
+      run: async () => {
+        ran.push(name);
+        return value;
+      },
+    });
+    const answer = recording('answer', 42);
+    const never: PreflightCheck<void> = { ...recording('never', undefined), applies: () => false };
+    const last = recording('last', 'done');
+    const result = await runPreflight(plan([]), env, [answer, never, last]);
+    expect(ran).toEqual(['answer', 'last']);
+    expect(result.get(answer)).toBe(42);
+    expect(result.get(last)).toBe('done');
+    expect(() => result.get(never)).toThrow('preflight: the check never did not run');
+  });
+
+  it('the first failure stops the rest', async () => {
+    const ran: string[] = [];
+    const fails: PreflightCheck<void> = {
+      name: 'fails',
+      run: async () => {
+        throw new Error('no');
+      },
+    };
+    const after: PreflightCheck<void> = { name: 'after', run: async () => void ran.push('after') };
+    await expect(runPreflight(plan([]), env, [fails, after])).rejects.toThrow('no');
+    expect(ran).toEqual([]);
+  });
+
+  it('the registered checks find the Go and make that build', async () => {
+    expect(PREFLIGHT).toContain(buildTools);
+    const result = await runPreflight(plan([`oci:${join(work, 'fine')}`]), env);
+    expect(result.get(buildTools).go.version).toMatch(/^\d+\.\d+/);
+  });
+});
+
+describe('outputPaths', () => {
+  const check = (output: string[]) => outputPaths.run(plan(output), env);
+
+  it('accepts a new folder, an empty one, an existing layout, a new archive file', async () => {
+    await mkdir(join(work, 'empty'));
+    await mkdir(join(work, 'layout'));
+    await writeFile(join(work, 'layout', 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    await writeFile(join(work, 'layout', 'index.json'), '{}');
+    await check([
+      `oci:${join(work, 'new/deeper')}`,
+      `oci:${join(work, 'empty')}`,
+      `oci:${join(work, 'layout')}`,
+      `docker-archive:${join(work, 'out/coredns.tar')}`,
+      `binaries:${join(work, 'bin')}`,
+    ]);
+    expect(outputPaths.applies?.(plan([]))).toBe(true); // the default ./dist/oci
+  });
+
+  it('refuses a folder with other files in it, a file where a folder goes, a folder where a file goes', async () => {
+    await mkdir(join(work, 'mine'));
+    await writeFile(join(work, 'mine', 'README.md'), 'mine');
+    expect(await rejection(check([`oci:${join(work, 'mine')}`]))).toMatchObject({
+      code: 'BAD_OCI_LAYOUT',
+      exitCode: 2,
+      message: `${join(work, 'mine')} is not empty and is not an OCI image layout (no oci-layout file)`,
+    });
+    await writeFile(join(work, 'plain-file'), 'x');
+    expect(await rejection(check([`oci:${join(work, 'plain-file')}`]))).toMatchObject({
+      code: 'BAD_OUTPUT',
+      exitCode: 2,
+    });
+    expect(await rejection(check([`binaries:${join(work, 'plain-file', 'below')}`]))).toMatchObject({
+      code: 'BAD_OUTPUT',
+      message: `--output binaries:${join(work, 'plain-file', 'below')}: ${join(work, 'plain-file', 'below')} is inside something that is not a folder`,
+    });
+    expect(await rejection(check([`docker-archive:${join(work, 'mine')}`]))).toMatchObject({
+      code: 'BAD_OUTPUT',
+      message: `--output docker-archive:${join(work, 'mine')} is a folder`,
+    });
+  });
+});
