@@ -90,30 +90,7 @@ export async function readPassword(
   return first;
 }
 
-/**
- * `--sign-key FILE`: the private key, opened with COSIGN_PASSWORD or a typed password when it is
- * encrypted. Every failure (no file, not a key, wrong password) is bad input, raised before any work.
- */
-export async function loadSigningKey(
-  file: string,
-  io: Io,
-  prompt: TerminalPrompt = terminalPrompt,
-  signal?: AbortSignal,
-): Promise<import('../sign/keys.js').SigningKey> {
-  const [{ readFile }, { isEncryptedKey, readPrivateKey }] = await Promise.all([
-    import('node:fs/promises'),
-    import('../sign/keys.js'),
-  ]);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw badInput(
-      `cannot read --sign-key ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`,
-      'BAD_KEY',
-      'make a key with `vc-coredns keygen`',
-    );
-  }
-  const password = isEncryptedKey(text) ? await readPassword(io, { what: file }, prompt, signal) : undefined;
-  return readPrivateKey(text, password, file);
+/** The CLI's password source for `--sign-key`: COSIGN_PASSWORD, else the terminal. */
+export function passwordSource(io: Io, signal?: AbortSignal, prompt: TerminalPrompt = terminalPrompt) {
+  return (what: string): Promise<string> => readPassword(io, { what }, prompt, signal);
 }

@@ -10,15 +10,17 @@ import { isVcError, redact } from '../errors.js';
 import { assembleImage, type BaseImage, buildKey, imageLabels } from '../image/index.js';
 import { type PatchDeps, patchId } from '../patch/index.js';
 import { outputLocation } from '../publish/outputs.js';
-import { fanOutSink, sinkFor } from '../publish/sinks.js';
+import { fanOutSink, signatureStoreFor, sinkFor } from '../publish/sinks.js';
 import type { RegistryClient } from '../registry/client.js';
+import type { PasswordSource } from '../sign/key-file.js';
+import { signImage } from '../sign/store.js';
 import { commitTime, copySource, type SourceCopy, withCheckout } from '../source/index.js';
-import type { Release, Sink } from '../types.js';
-import { formatPlatform, hostPlatform } from '../versions/index.js';
+import type { Descriptor, Release, Sink } from '../types.js';
+import { formatPlatform, hostPlatform, platformOf } from '../versions/index.js';
 import type { Context } from './context.js';
 import { loadBase, loadBinaries } from './load.js';
 import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type VersionPlan } from './plan.js';
-import { buildTools, type Preflight, runPreflight } from './preflight.js';
+import { buildTools, type Preflight, runPreflight, signingKey } from './preflight.js';
 import { patchTree } from './prepare.js';
 import { NO_COMMIT, resolveReleases, sourceRelease } from './resolve.js';
 
@@ -41,6 +43,8 @@ export interface BuildEffects {
   registry: () => RegistryClient;
   docker: () => Dockerode;
   patchDeps?: PatchDeps;
+  /** the password of a sealed `--sign-key` (the CLI: COSIGN_PASSWORD, else the terminal) */
+  password?: PasswordSource;
 }
 
 /** A build resolved, planned and checked: what build() applies and dryRun() prints. */
@@ -117,6 +121,46 @@ function targetsOf(v: VersionPlan, effects: BuildEffects): Target[] {
   });
 }
 
+/**
+ * `--sign-key`: signs the image in every target that keeps signatures (registry, OCI layout): the index
+ * and each platform manifest, and the statements given as DSSE attestations. What is already signed by
+ * the key is left as it is, so this is also what makes a current image signed without recompiling.
+ */
+async function signTargets(
+  v: VersionPlan,
+  targets: readonly Target[],
+  image: { digest: string; manifests: readonly { digest: string; platform?: Descriptor['platform'] }[] },
+  statements: readonly Uint8Array[],
+  started: Started,
+  effects: BuildEffects,
+  ctx: Context,
+): Promise<void> {
+  if (started.plan.request.signKey === undefined) return;
+  const key = started.preflight.get(signingKey);
+  const { version } = v.release;
+  for (const t of targets) {
+    const where = signatureStoreFor(t.plan.output, effects);
+    if (!where) continue;
+    ctx.reporter.stage(version, 'sign', t.plan.name);
+    const digests = {
+      reference: where.reference,
+      digests: [
+        { digest: image.digest, label: 'index' },
+        ...image.manifests.map((m) => ({
+          digest: m.digest,
+          label: m.platform ? formatPlatform(platformOf(m.platform)) : m.digest,
+        })),
+      ],
+    };
+    const written = await signImage(where.store, digests, key, statements, ctx.signal);
+    ctx.reporter.info(
+      written.length === 0
+        ? `${version}: ${t.plan.name} is signed by this key already`
+        : `${version}: signed in ${t.plan.name} (${written.length} signature manifest${written.length === 1 ? '' : 's'})`,
+    );
+  }
+}
+
 /** The Go that builds a version (the preflight found it). */
 function goFor(_v: VersionPlan, started: Started): GoInfo {
   return started.preflight.get(buildTools).go;
@@ -155,6 +199,7 @@ async function skipIfCurrent(
   fan: Sink,
   key: string,
   ctx: Context,
+  sign: (image: { digest: string; manifests: readonly Descriptor[] }) => Promise<void>,
 ): Promise<BuildEntry | null> {
   if (!fan.current || !fan.addTag) return null;
   const { version } = v.release;
@@ -165,6 +210,8 @@ async function skipIfCurrent(
   if (held === null || held.buildKey !== key) return null;
   const refs = [...held.refs];
   for (const tag of v.tags.slice(1)) refs.push(...(await fan.addTag(held, tag, ctx.signal)).refs);
+  // With --sign-key a current image must carry a signature by the key: added here, nothing compiled.
+  await sign({ digest: held.descriptor.digest, manifests: held.manifests });
   ctx.reporter.finish(version, 'skipped', 'the target already has this build');
   return entry(v, { digest: held.descriptor.digest, refs, skipped: true });
 }
@@ -212,7 +259,9 @@ async function buildVersion(
 
   // Skip if every target already carries this build key (only targets that can say so: oci, registry).
   if (!req.force && v.binariesDir === null) {
-    const skipped = await skipIfCurrent(v, fanOutSink(targets.map((t) => t.sink)), key, ctx);
+    const skipped = await skipIfCurrent(v, fanOutSink(targets.map((t) => t.sink)), key, ctx, (image) =>
+      signTargets(v, targets, image, [], started, effects, ctx),
+    );
     if (skipped) return skipped;
   }
 
@@ -270,6 +319,15 @@ async function buildVersion(
         reporter.stage(version, 'publish', t.plan.name);
         for (const tag of t.plan.tags) refs.push(...(await t.sink.write(index, tag, signal)).refs);
       }
+      await signTargets(
+        v,
+        targets,
+        { digest: index.digest, manifests: index.manifests.map((m) => m.manifest.descriptor) },
+        [],
+        started,
+        effects,
+        ctx,
+      );
     }
     reporter.finish(version, 'built', digest ?? outDir);
     return entry(v, { digest, refs, skipped: false });

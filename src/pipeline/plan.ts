@@ -30,6 +30,8 @@ export interface BuildRequest {
   tagSuffix: string;
   /** more tags for the newest version of the run, e.g. latest */
   alsoTag: string[];
+  /** `--sign-key FILE`: cosign-sign what goes to registries and OCI layouts */
+  signKey?: string;
 }
 
 /** The machine the build runs on, as far as the plan needs it. */
@@ -153,6 +155,13 @@ function planVersion(release: Release, req: BuildRequest, host: Host, newest: bo
  */
 export function planBuild(releases: readonly Release[], req: BuildRequest, host: Host): BuildPlan {
   checkOutputs(req.outputs, releases);
+  if (req.signKey !== undefined && !req.outputs.some((o) => o.kind === 'registry' || o.kind === 'oci')) {
+    throw badInput(
+      '--sign-key signs images in a registry or an OCI layout, and this build writes to neither',
+      'BAD_FLAG',
+      'add --push REF or --output oci:DIR',
+    );
+  }
   if (req.base !== undefined) parseRef(req.base);
   for (const t of req.alsoTag) checkTag(t, '--also-tag');
   for (const r of releases) checkTag(`${r.version}${req.tagSuffix}`, '--tag-suffix');

@@ -9,6 +9,8 @@ import { checkTools, type Tools } from '../compile/index.js';
 import { badInput } from '../errors.js';
 import { OCI_LAYOUT_FILE } from '../publish/oci-layout.js';
 import type { Output } from '../publish/outputs.js';
+import { openKeyFile } from '../sign/key-file.js';
+import type { SigningKey } from '../sign/keys.js';
 import type { BuildEffects } from './build.js';
 import type { Context } from './context.js';
 import type { BuildPlan } from './plan.js';
@@ -124,11 +126,18 @@ export const outputPaths: PreflightCheck<void> = {
   },
 };
 
+/** `--sign-key`: the private key opened (its password from the CLI) before anything is cloned. */
+export const signingKey: PreflightCheck<SigningKey> = {
+  name: 'signing key',
+  applies: (plan) => plan.request.signKey !== undefined,
+  run: (plan, { effects }) => openKeyFile(plan.request.signKey as string, effects.password),
+};
+
 /**
  * Every check, in order. Add yours here (one line): the daemon and Docker contexts, registry auth, the
  * signing key's password, which Go builds each version.
  */
-export const PREFLIGHT: readonly PreflightCheck[] = [outputPaths, buildTools];
+export const PREFLIGHT: readonly PreflightCheck[] = [outputPaths, signingKey, buildTools];
 
 /** Runs every check that applies to the plan, in order; the first failure stops the build. */
 export async function runPreflight(

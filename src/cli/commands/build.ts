@@ -5,6 +5,7 @@ import type { BuildRequest } from '../../pipeline/plan.js';
 import { makeContext } from '../context.js';
 import { printJson } from '../io.js';
 import { DEFAULT_PLATFORMS, parseChoice, parsePositiveInt } from '../options.js';
+import { passwordSource } from '../password.js';
 import { lineReporter, type Reporter } from '../progress.js';
 import type { CommandEnv } from './shared.js';
 
@@ -29,6 +30,7 @@ export interface BuildCliOptions {
   insecure?: boolean;
   tagSuffix: string;
   alsoTag?: string[];
+  signKey?: string;
   quiet?: boolean;
   dryRun?: boolean;
 }
@@ -162,6 +164,7 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
       releaseMakefile: Boolean(opts.releaseMakefile),
       tagSuffix: opts.tagSuffix,
       alsoTag: opts.alsoTag ?? [],
+      ...(opts.signKey !== undefined ? { signKey: opts.signKey } : {}),
     };
     const effects: BuildEffects = {
       registry: () => {
@@ -176,6 +179,7 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
         if (!Dockerode) throw new Error('the Docker daemon was not requested');
         return new Dockerode();
       },
+      password: passwordSource(io, env.signal),
     };
     if (opts.dryRun) {
       const plan = await dryRun(request, effects, ctx);
@@ -236,6 +240,10 @@ export function registerBuild(program: Command, env: CommandEnv): void {
     .option('--insecure', 'plain http to registries that are not on loopback')
     .option('--tag-suffix <suffix>', 'appended to every version tag, e.g. -vc1', '')
     .option('--also-tag <tag>', 'another tag for the newest version built, e.g. latest', collect)
+    .option(
+      '--sign-key <file>',
+      'cosign-sign each image pushed or written to an OCI layout (password: COSIGN_PASSWORD or asked)',
+    )
     .option('--dry-run', 'print the plan (versions, platforms, targets, tags, what is current) and stop')
     .option('--json', 'print one JSON document on stdout')
     .option('--quiet', 'no progress on stderr')
