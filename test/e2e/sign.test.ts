@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildSummary } from '../../src/pipeline/build.js';
-import { buildEnv, type CliResult, json, vc } from '../support/cli.js';
+import { buildEnv, CLI, type CliResult, json, vc } from '../support/cli.js';
 import { cosign } from '../support/cosign.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
+import { runOnPty } from '../support/pty.js';
 import { skopeo, startRegistry, type TestRegistry } from '../support/registry.js';
 
 let work: string;
@@ -90,6 +91,35 @@ describe('build --sign-key', () => {
     expect(
       (await skopeo(['inspect', '--raw', `docker://${registry.host}/coredns:v1.9.3`])).exitCode,
     ).not.toBe(0);
+  });
+
+  it('on a terminal the password is asked without echo; a wrong one is exit 2 before the clone', async () => {
+    const typed = 'typed-wrong-Pa55-3307';
+    const r = await runOnPty(
+      [
+        process.execPath,
+        CLI,
+        'build',
+        '--repo',
+        repo.url,
+        '--version',
+        'v1.9.3',
+        '--push',
+        `${registry.host}/tty`,
+        '--sign-key',
+        join(work, 'cosign.key'),
+      ],
+      [{ waitFor: `Enter password for ${join(work, 'cosign.key')}: `, send: `${typed}\r` }],
+      {
+        cwd: work,
+        env: { ...env, PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, TERM: 'dumb', NO_COLOR: '1' },
+      },
+    );
+    outputs.push(r.screen);
+    expect(r.exitCode, r.screen).toBe(2);
+    expect(r.screen).toContain(`error: wrong password for ${join(work, 'cosign.key')}`);
+    expect(r.screen).not.toContain(typed);
+    expect(r.screen).not.toMatch(/clon|checkout|building/i);
   });
 
   it('--sign-key with no output that keeps signatures is bad input', async () => {
