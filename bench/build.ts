@@ -86,7 +86,6 @@ async function main(): Promise<void> {
     const envWith = (gocache: string) => {
       const ctx: CommandContext = {
         go,
-        goToolchain: 'local',
         gitCommit,
         sourceDateEpoch: epoch,
         env: { ...env, GOCACHE: gocache },
@@ -114,7 +113,6 @@ async function main(): Promise<void> {
           jobs: availableParallelism(),
           outDir: join(work, 'out'),
           go,
-          goToolchain: 'local',
           releaseMakefile: false,
           logDir: join(work, 'logs'),
           sourceDateEpoch: epoch,

@@ -228,6 +228,7 @@ async function main(): Promise<void> {
           release: { version: VERSION, commit: tag.commit },
           annotationKey: DEFAULT_ANNOTATION,
           repoUrl: fixture.url,
+          goVersion: `go${go.version}`,
           patch: patchId(DEFAULT_ANNOTATION),
           buildKey: buildKey({
             commit: tag.commit,

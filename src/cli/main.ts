@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isVcError, VcError } from '../errors.js';
 import { registerBuild } from './commands/build.js';
+import { registerCache } from './commands/cache.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerMatrix } from './commands/matrix.js';
@@ -54,7 +55,8 @@ Examples:
   $ vc-coredns patch ./coredns --diff
   $ vc-coredns matrix --range '>=1.10.0' --format github
   $ vc-coredns verify ghcr.io/acme/coredns:v1.9.3
-  $ vc-coredns manifest --image ghcr.io/acme/coredns:v1.9.3 | kubectl apply -f -`,
+  $ vc-coredns manifest --image ghcr.io/acme/coredns:v1.9.3 | kubectl apply -f -
+  $ vc-coredns cache prune --older-than 30`,
     );
   registerVersions(program, env);
   registerPatch(program, env);
@@ -64,7 +66,12 @@ Examples:
   registerVerify(program, env);
   registerManifest(program, env);
   registerKeygen(program, env);
-  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  registerCache(program, env);
+  const configure = (c: Command): void => {
+    c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+    for (const sub of c.commands) configure(sub);
+  };
+  for (const c of program.commands) configure(c);
   return program;
 }
 

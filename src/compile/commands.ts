@@ -3,15 +3,17 @@
 import { delimiter, dirname } from 'node:path';
 import type { Platform } from '../types.js';
 import { goEnvFor } from '../versions/index.js';
+import { inheritedEnv } from './environment.js';
 import { satisfiesGoMinimum } from './go-version.js';
 
 export interface CommandContext {
   go: { path: string; version: string };
-  goToolchain: 'local' | 'auto';
   /** first 7 hex of the tag commit */
   gitCommit: string;
   sourceDateEpoch: number;
   env: Record<string, string | undefined>;
+  /** `--build-env KEY=VALUE`: passed on top of what the caller's environment may give (environment.ts) */
+  extraEnv?: Record<string, string>;
   /** GOTMPDIR for go's work dirs, removed by the caller after the build (go leaves them when interrupted) */
   goTmpDir?: string;
 }
@@ -34,48 +36,33 @@ function appendFlags(existing: string | undefined, flags: string[]): string {
   return have.join(' ');
 }
 
-// The platform alone decides the target (GOARM=7 for linux/arm/v7 is set where it applies): a GOAMD64=v3
-// left in someone's shell must not change the bytes. GOROOT: the chosen Go finds its own.
-const DROPPED = new Set([
-  'GOROOT',
-  'GOOS',
-  'GOARCH',
-  'GOARM',
-  'GOARM64',
-  'GOAMD64',
-  'GO386',
-  'GOMIPS',
-  'GOMIPS64',
-  'GOPPC64',
-  'GORISCV64',
-  'GOWASM',
-]);
-
 /**
- * The build environment: the caller's (without GOROOT and target variables such as GOAMD64), plus
- * CGO_ENABLED=0, `-trimpath -buildvcs=false` appended to GOFLAGS, SOURCE_DATE_EPOCH, the chosen Go
- * first on PATH, and GOTOOLCHAIN=local unless 'auto'. GOCACHE/GOMODCACHE stay as set (or Go's shared
- * defaults, shared between runs either way).
+ * The build environment, the tool's own (environment.ts): the caller's locations, module proxy settings,
+ * proxies and CAs, plus --build-env; then CGO_ENABLED=0, GOFLAGS `-trimpath -buildvcs=false` (after
+ * --build-env's GOFLAGS, the caller's are not read), SOURCE_DATE_EPOCH, the chosen Go first on PATH,
+ * GOTOOLCHAIN=local and GOENV=off (a `go env -w` file of the user changes nothing). No GOROOT, GOOS,
+ * GOAMD64...: the chosen Go finds its own root and the platform alone decides the target.
  */
 export function buildEnv(ctx: CommandContext): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined && !DROPPED.has(k)) env[k] = v;
+  const env = inheritedEnv(ctx.env, ctx.extraEnv);
   env.CGO_ENABLED = '0';
   // -buildvcs exists from Go 1.18; older Go refuses GOFLAGS it does not know.
   const flags = satisfiesGoMinimum(ctx.go.version, '1.18') ? ['-trimpath', '-buildvcs=false'] : ['-trimpath'];
-  env.GOFLAGS = appendFlags(ctx.env.GOFLAGS, flags);
+  env.GOFLAGS = appendFlags(ctx.extraEnv?.GOFLAGS, flags);
   env.SOURCE_DATE_EPOCH = String(ctx.sourceDateEpoch);
-  env.PATH = [dirname(ctx.go.path), ...(ctx.env.PATH ? [ctx.env.PATH] : [])].join(delimiter);
-  env.GOTOOLCHAIN = ctx.goToolchain === 'local' ? 'local' : 'auto';
+  env.PATH = [dirname(ctx.go.path), ...(env.PATH ? [env.PATH] : [])].join(delimiter);
+  env.GOTOOLCHAIN = 'local';
+  env.GOENV = 'off';
   if (ctx.goTmpDir !== undefined) env.GOTMPDIR = ctx.goTmpDir;
   return env;
 }
 
+/**
+ * On the make command line, where they beat the Makefile's own assignments and exports (v1.11.3+
+ * `export GOTOOLCHAIN = go$(GOLANG_VERSION)`) and anything a parent make put in MAKEFLAGS.
+ */
 function commonVars(ctx: CommandContext): string[] {
-  const vars = [`GITCOMMIT=${ctx.gitCommit}`];
-  // v1.11.3+ Makefiles `export GOTOOLCHAIN = go$(GOLANG_VERSION)`: only the command line overrides it.
-  if (ctx.goToolchain === 'local') vars.push('GOTOOLCHAIN=local');
-  return vars;
+  return [`GITCOMMIT=${ctx.gitCommit}`, 'CGO_ENABLED=0', 'GOTOOLCHAIN=local'];
 }
 
 /** `make coredns BINARY=build/linux/<arch>[/<variant>]/coredns SYSTEM="GOOS=linux GOARCH=<arch> [GOARM=7]" ...` */
@@ -140,7 +127,7 @@ function quoteArg(arg: string): string {
  */
 export function formatCommand(cmd: Command, cwd: string, ctx: CommandContext): string {
   const shown: string[] = [];
-  for (const k of ['CGO_ENABLED', 'GOFLAGS', 'GOARM', 'GOTOOLCHAIN', 'SOURCE_DATE_EPOCH']) {
+  for (const k of ['CGO_ENABLED', 'GOFLAGS', 'GOARM', 'GOTOOLCHAIN', 'GOENV', 'SOURCE_DATE_EPOCH']) {
     const v = cmd.env[k];
     if (v !== undefined && v !== ctx.env[k]) shown.push(quoteArg(`${k}=${v}`));
   }

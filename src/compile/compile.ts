@@ -46,8 +46,8 @@ export interface CompileRequest {
   jobs: number;
   /** binaries land in outDir/<os>/<arch>[/<variant>]/coredns */
   outDir: string;
+  /** the chosen Go (go-choice.ts): it builds with GOTOOLCHAIN=local, whatever the Makefile exports */
   go: GoInfo;
-  goToolchain: 'local' | 'auto';
   /** build with `make -f Makefile.release build` (also compiles darwin and windows) */
   releaseMakefile: boolean;
   /** one log file per platform (per build with releaseMakefile) */
@@ -56,8 +56,10 @@ export interface CompileRequest {
   sourceDateEpoch: number;
   /** the tag commit; its first 7 hex become GITCOMMIT */
   gitCommit: string;
-  /** the environment the CLI read once; default process.env */
+  /** the environment the CLI read once; default process.env. Only part of it reaches make (environment.ts). */
   env?: Env;
+  /** `--build-env KEY=VALUE` */
+  buildEnv?: Record<string, string>;
   onProgress?: (event: CompileProgress) => void;
   /** e.g. a Go other than `.go-version` names */
   onWarning?: (message: string) => void;
@@ -161,7 +163,6 @@ async function failure(f: Failure, req: CompileRequest, ctx: CommandContext): Pr
   const hints = failureHints(log, {
     version,
     goVersion: req.go.version,
-    goToolchain: req.goToolchain,
     releaseMakefile: req.releaseMakefile,
     env: ctx.env,
   });
@@ -198,20 +199,20 @@ export async function compileBinaries(
   const env = req.env ?? process.env;
   if (signal?.aborted) throw aborted(version, signal);
 
-  const requirement = await checkGoRequirement(dir, req.go, req.goToolchain);
+  const requirement = await checkGoRequirement(dir, req.go);
   if (requirement.warning) req.onWarning?.(requirement.warning);
   if (req.releaseMakefile) await checkReleaseTools(req, env);
   await mkdir(req.logDir, { recursive: true });
 
   // go's work dirs go to a dir of this build, removed at the end: an interrupted go leaves them behind.
-  const goTmpDir = await mkdtemp(join(env.GOTMPDIR || env.TMPDIR || tmpdir(), 'vc-coredns-go-'));
+  const goTmpDir = await mkdtemp(join(env.TMPDIR || tmpdir(), 'vc-coredns-go-'));
   const ctx: CommandContext = {
     go: req.go,
-    goToolchain: req.goToolchain,
     gitCommit,
     sourceDateEpoch: req.sourceDateEpoch,
     env,
     goTmpDir,
+    ...(req.buildEnv ? { extraEnv: req.buildEnv } : {}),
   };
   const progress = (platform: Platform, stage: CompileStage, seconds?: number) =>
     req.onProgress?.(seconds === undefined ? { platform, stage } : { platform, stage, seconds });

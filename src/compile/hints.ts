@@ -10,7 +10,6 @@ interface LogRule {
 export interface HintContext {
   version: string;
   goVersion: string;
-  goToolchain: 'local' | 'auto';
   releaseMakefile: boolean;
   env: Record<string, string | undefined>;
 }
@@ -19,29 +18,26 @@ const LOG_RULES: LogRule[] = [
   {
     test: /go\.mod requires go >= ?(\S+)/,
     hint: (m, c) =>
-      `this CoreDNS needs Go >= ${m[1]?.replace(/[),;]+$/, '')} (the local Go is ${c.goVersion}): pass --go PATH to a newer Go, or install one`,
+      `this CoreDNS needs Go >= ${m[1]?.replace(/[),;]+$/, '')} (the chosen Go is ${c.goVersion}): build with --go auto, or pass --go with a newer Go`,
   },
   {
     test: /go: (?:downloading|download) go\d|golang\.org\/toolchain@|toolchain not available|switching to go\d|GOTOOLCHAIN/,
-    hint: (_m, c) =>
-      c.goToolchain === 'auto'
-        ? 'Go tried to download the toolchain the Makefile or go.mod names (--go-toolchain auto): drop ' +
-          '--go-toolchain auto to build with the local Go (vc-coredns then passes GOTOOLCHAIN=local), or make the toolchain downloadable'
-        : 'Go tried to switch toolchains although vc-coredns passes GOTOOLCHAIN=local: check GOTOOLCHAIN and ' +
-          'GOFLAGS in the environment, or pass --go PATH to the Go this CoreDNS asks for',
+    hint: () =>
+      'Go tried to switch toolchains although vc-coredns passes GOTOOLCHAIN=local on the make command line: ' +
+      'check the --build-env variables, or pass --go with the Go this CoreDNS asks for',
   },
   {
     test: /module lookup disabled by GOPROXY=off|cannot find module providing package|no required module provides package|dial tcp|missing go\.sum entry|reading https?:\/\/\S+: \d{3}|proxy\.golang\.org/,
     hint: (_m, c) =>
       'the modules this CoreDNS needs must be downloadable (upstream tags need module downloads): ' +
       `set GOPROXY to a reachable proxy (now ${c.env.GOPROXY ? `GOPROXY=${c.env.GOPROXY}` : "Go's default"}), ` +
-      'or pre-fill GOMODCACHE and build with GOFLAGS=-mod=mod GOPROXY=off',
+      'or pre-fill GOMODCACHE and build with GOPROXY=off --build-env GOFLAGS=-mod=mod',
   },
   {
     test: /go:linkname/,
     hint: () =>
       'an old golang.org/x/sys does not build with this Go (go:linkname): build the Linux platforms only ' +
-      '(drop --release-makefile, which also compiles darwin) or pass --go PATH to an older Go',
+      "(drop --release-makefile, which also compiles darwin) or build with --go auto (upstream's Go)",
   },
   {
     test: /assume-no-moving-gc/,

@@ -17,6 +17,21 @@ export {
   defaultJobs,
   logFileName,
 } from './compile.js';
+export { INHERITED, inheritedEnv, parseBuildEnv } from './environment.js';
+export {
+  type GoChoice,
+  type GoChooser,
+  type GoChooserOptions,
+  type GoRequest,
+  type GoSource,
+  type GoUsed,
+  type GoWant,
+  goChooser,
+  parseGoRequest,
+} from './go-choice.js';
+export { cachedGoRoot, downloadGo, goCacheDir } from './go-download.js';
+export { findInstalledGos, type GoSearch, type InstalledGo } from './go-installed.js';
+export { DEFAULT_GO_DOWNLOAD_URL, listArchives, listToolchainVersions } from './go-listings.js';
 export {
   compareGoVersions,
   type GoVersion,
@@ -28,12 +43,11 @@ export { failureHints, type HintContext } from './hints.js';
 export { execaRunner, type Runner, type RunOptions, type RunResult } from './runner.js';
 export {
   checkGoRequirement,
-  checkTools,
+  checkMakeTools,
   type Env,
   findGo,
   findOnPath,
   type GoInfo,
   type GoRequirement,
   goModMinimum,
-  type Tools,
 } from './tools.js';

@@ -112,22 +112,17 @@ export async function findGo(
   return { path: (await isExecutableFile(inRoot)) ? inRoot : exe, version };
 }
 
-export interface Tools {
-  go: GoInfo;
-  make: string;
-}
-
 /**
- * Everything a build needs, checked before anything starts: make, go, and for `--release-makefile`
- * curl (every Makefile.release from v1.2.0 refuses to parse without it). Reports all that is missing.
+ * What a build needs besides Go (go-choice.ts finds or fetches that one), checked before anything
+ * starts: make, and for `--release-makefile` curl. Reports all that is missing.
  */
-export async function checkTools(
-  opts: { goPath?: string; env: Env; releaseMakefile?: boolean },
-  run: Runner = execaRunner,
-): Promise<Tools> {
+export async function checkMakeTools(opts: {
+  env: Env;
+  releaseMakefile?: boolean;
+}): Promise<{ make: string }> {
+  const make = await findOnPath('make', opts.env);
   const missing: string[] = [];
   const hints: string[] = [];
-  const make = await findOnPath('make', opts.env);
   if (make === null) {
     missing.push('make');
     hints.push('install make (apt-get install make)');
@@ -136,30 +131,16 @@ export async function checkTools(
     missing.push('curl');
     hints.push('Makefile.release refuses to parse without curl: install curl, or drop --release-makefile');
   }
-  let go: GoInfo | null = null;
-  let goError: VcError | null = null;
-  try {
-    go = await findGo(opts, run);
-  } catch (e) {
-    if (!(e instanceof VcError)) throw e;
-    goError = e;
-  }
-  if (goError && missing.length === 0) throw goError;
-  if (goError) {
-    missing.push(opts.goPath === undefined ? 'go' : `go (--go ${opts.goPath})`);
-    hints.push(goError.hint ?? GET_GO);
-  }
-  if (missing.length > 0 || go === null || make === null) {
-    const what = missing.join(' and ');
+  if (make === null || missing.length > 0) {
     throw new VcError(
-      `${what} ${missing.length === 1 ? 'is' : 'are'} needed to build CoreDNS but not found`,
+      `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} needed to build CoreDNS but not found`,
       {
         code: 'MISSING_TOOL',
         hint: hints.join('; '),
       },
     );
   }
-  return { go, make };
+  return { make };
 }
 
 export interface GoRequirement {
@@ -191,11 +172,7 @@ export function goModMinimum(goMod: string): string | null {
  * (exit 1), unless `toolchain` is 'auto' (Go then downloads a newer one: a warning); another Go than
  * `.go-version` names -> a warning.
  */
-export async function checkGoRequirement(
-  checkoutDir: string,
-  go: GoInfo,
-  toolchain: 'local' | 'auto' = 'local',
-): Promise<GoRequirement> {
+export async function checkGoRequirement(checkoutDir: string, go: GoInfo): Promise<GoRequirement> {
   const goMod = await readIfExists(join(checkoutDir, 'go.mod'));
   const minimum = goMod === null ? null : goModMinimum(goMod);
   const preferredText = (await readIfExists(join(checkoutDir, '.go-version')))?.trim() || null;
@@ -204,23 +181,15 @@ export async function checkGoRequirement(
 
   if (minimum !== null && parseGoVersion(minimum) && !satisfiesGoMinimum(go.version, minimum)) {
     const want = preferred && parseGoVersion(preferred) ? preferred : minimum;
-    if (toolchain === 'auto') {
-      warnings.push(
-        `go.mod asks for Go >= ${minimum} and the local Go is ${go.version}: Go will download go${want} (GOTOOLCHAIN=auto)`,
-      );
-    } else {
-      throw new VcError(`this CoreDNS needs Go >= ${minimum} (go.mod), the local Go is ${go.version}`, {
-        code: 'GO_TOO_OLD',
-        hint:
-          `pass --go PATH to a Go >= ${minimum} (upstream built it with ${want}), or install one; ` +
-          '--go-toolchain auto lets Go download it when a module proxy is reachable',
-      });
-    }
+    throw new VcError(`this CoreDNS needs Go >= ${minimum} (go.mod), the chosen Go is ${go.version}`, {
+      code: 'GO_TOO_OLD',
+      hint: `build with --go auto (upstream's Go, ${want} or newer), or pass --go with a Go >= ${minimum}`,
+    });
   }
   if (preferred !== null && parseGoVersion(preferred) && !sameGoRelease(preferred, go.version)) {
     warnings.push(
-      `upstream builds this CoreDNS with Go ${preferred} (.go-version); building with the local Go ${go.version} ` +
-        '(pass --go PATH to use that one)',
+      `upstream builds this CoreDNS with Go ${preferred} (.go-version); building with Go ${go.version} ` +
+        "(--go auto takes upstream's)",
     );
   }
   return { minimum, preferred, warning: warnings.length > 0 ? warnings.join('; ') : null };

@@ -9,7 +9,8 @@ import { canonicalJson } from './canonical-json.js';
  * Bump whenever the same inputs would give different image bytes: tar layout, gzip settings (fflate
  * level 6, mem 8), config shape or defaults, the built-in base's files, label set. Part of the build key.
  */
-export const IMAGE_FORMAT_VERSION = '1';
+// 2: the io.vc-coredns.go label; --build-env variables in the build key.
+export const IMAGE_FORMAT_VERSION = '2';
 
 export const LABEL = {
   source: 'org.opencontainers.image.source',
@@ -18,6 +19,7 @@ export const LABEL = {
   created: 'org.opencontainers.image.created',
   title: 'org.opencontainers.image.title',
   annotationKey: 'io.vc-coredns.annotation-key',
+  go: 'io.vc-coredns.go',
   patch: 'io.vc-coredns.patch',
   buildKey: 'io.vc-coredns.build-key',
 } as const;
@@ -44,16 +46,21 @@ export interface BuildKeyInput {
   baseDigest: string;
   /** The Go that builds, e.g. `go1.23.5`. */
   goVersion: string;
+  /** `--build-env KEY=VALUE` variables (they reach make and go, so they are part of the build) */
+  buildEnv?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
  * sha256 (hex) of what determines the image: source (commit or tree), patch, sorted platforms, base,
- * Go, IMAGE_FORMAT_VERSION. Not the tool's own version. Computable before cloning or compiling.
+ * Go, --build-env, IMAGE_FORMAT_VERSION. Not the tool's own version. Computable before cloning or compiling.
  */
 export function buildKey(input: BuildKeyInput): string {
   const doc = {
     base: input.baseDigest,
     format: IMAGE_FORMAT_VERSION,
+    env: Object.entries(input.buildEnv ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .sort(),
     go: input.goVersion,
     patch: input.patch,
     platforms: input.platforms.map(formatPlatform).sort(),
@@ -79,6 +86,8 @@ export interface ImageLabelsInput {
   release: Pick<Release, 'version' | 'commit'>;
   annotationKey: string;
   repoUrl: string;
+  /** the Go that built it, `go1.21.8`: the `io.vc-coredns.go` label */
+  goVersion: string;
   /** the `io.vc-coredns.patch` label: patchId(annotationKey) of the patch rules (patch/templates.ts) */
   patch: string;
   /** buildKey(...) of this build, computed once by the pipeline */
@@ -96,6 +105,7 @@ export function imageLabels(input: ImageLabelsInput): Record<string, string> {
     [LABEL.created]: rfc3339(input.sourceDateEpoch),
     [LABEL.title]: IMAGE_TITLE,
     [LABEL.annotationKey]: input.annotationKey,
+    [LABEL.go]: input.goVersion,
     [LABEL.patch]: input.patch,
     [LABEL.buildKey]: input.buildKey,
   };

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import type Dockerode from 'dockerode';
-import { compileBinaries, type GoInfo } from '../compile/index.js';
+import { compileBinaries, type GoChoice, type GoUsed } from '../compile/index.js';
 import { isVcError, redact } from '../errors.js';
 import { assembleImage, type BaseImage, buildKey, imageLabels } from '../image/index.js';
 import { type PatchDeps, patchId } from '../patch/index.js';
@@ -20,7 +20,7 @@ import { formatPlatform, hostPlatform, platformOf } from '../versions/index.js';
 import type { Context } from './context.js';
 import { loadBase, loadBinaries } from './load.js';
 import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type VersionPlan } from './plan.js';
-import { buildTools, type Preflight, runPreflight, signingKey } from './preflight.js';
+import { goChoices, type Preflight, runPreflight, signingKey } from './preflight.js';
 import { patchTree } from './prepare.js';
 import { NO_COMMIT, resolveReleases, sourceRelease } from './resolve.js';
 
@@ -31,6 +31,8 @@ export interface BuildEntry {
   digest: string | null;
   refs: string[];
   skipped: boolean;
+  /** the Go that built it (for a skipped build: the Go it would take; path null when not at hand) */
+  go: { version: string; path: string | null; source: GoUsed['source'] };
 }
 
 export interface BuildSummary {
@@ -161,24 +163,37 @@ async function signTargets(
   }
 }
 
-/** The Go that builds a version (the preflight found it). */
-function goFor(_v: VersionPlan, started: Started): GoInfo {
-  return started.preflight.get(buildTools).go;
+/** The Go chosen for a version by the preflight (its exact version, no download yet); throws when it cannot be had. */
+function goFor(v: VersionPlan, started: Started): GoChoice {
+  const choice = started.preflight.get(goChoices).choices.get(v.release.version);
+  if (choice === undefined) throw new Error(`preflight chose no Go for ${v.release.version}`);
+  if (choice instanceof Error) throw choice;
+  return choice;
+}
+
+/** The Go of a choice as build --json reports it before it is obtained. */
+function chosenGo(choice: GoChoice): BuildEntry['go'] {
+  return {
+    version: choice.version,
+    path: choice.means.kind === 'installed' ? choice.means.go.path : null,
+    source: choice.source,
+  };
 }
 
 /** The build key of a version: computed once, before anything is cloned (DESIGN.md "Config labels"). */
-function keyOf(v: VersionPlan, started: Started, base: BaseImage | null): string {
+function keyOf(v: VersionPlan, started: Started, base: BaseImage | null, goVersion: string): string {
   return buildKey({
     commit: v.release.commit,
     sourceTreeHash: started.source?.treeHash,
     patch: patchId(started.plan.request.key),
     platforms: v.platforms,
     baseDigest: base?.digest ?? 'none',
-    goVersion: `go${goFor(v, started).version}`,
+    goVersion: `go${goVersion}`,
+    buildEnv: started.plan.request.buildEnv,
   });
 }
 
-function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped'>): BuildEntry {
+function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped' | 'go'>): BuildEntry {
   return {
     version: v.release.version,
     commit: v.release.commit,
@@ -186,6 +201,7 @@ function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'ski
     digest: fields.digest,
     refs: [...new Set(fields.refs)],
     skipped: fields.skipped,
+    go: fields.go,
   };
 }
 
@@ -198,6 +214,7 @@ async function skipIfCurrent(
   v: VersionPlan,
   fan: Sink,
   key: string,
+  go: BuildEntry['go'],
   ctx: Context,
   sign: (image: { digest: string; manifests: readonly Descriptor[] }) => Promise<void>,
 ): Promise<BuildEntry | null> {
@@ -213,7 +230,7 @@ async function skipIfCurrent(
   // With --sign-key a current image must carry a signature by the key: added here, nothing compiled.
   await sign({ digest: held.descriptor.digest, manifests: held.manifests });
   ctx.reporter.finish(version, 'skipped', 'the target already has this build');
-  return entry(v, { digest: held.descriptor.digest, refs, skipped: true });
+  return entry(v, { digest: held.descriptor.digest, refs, skipped: true, go });
 }
 
 /** SOURCE_DATE_EPOCH for a --source tree that is not a git repository: the environment's, else 0. */
@@ -250,19 +267,29 @@ async function buildVersion(
   const req = started.plan.request;
   const { release, platforms } = v;
   const { version, era } = release;
-  const go = goFor(v, started);
+  const choice = goFor(v, started);
   const targets = targetsOf(v, effects);
   const base = v.image
     ? await loadBase(req.base, platforms, effects.registry, { signal, log: (l) => reporter.info(l) })
     : null;
-  const key = keyOf(v, started, base);
+  let key = keyOf(v, started, base, choice.version);
 
   // Skip if every target already carries this build key (only targets that can say so: oci, registry).
   if (!req.force && v.binariesDir === null) {
-    const skipped = await skipIfCurrent(v, fanOutSink(targets.map((t) => t.sink)), key, ctx, (image) =>
+    const fan = fanOutSink(targets.map((t) => t.sink));
+    const skipped = await skipIfCurrent(v, fan, key, chosenGo(choice), ctx, (image) =>
       signTargets(v, targets, image, [], started, effects, ctx),
     );
     if (skipped) return skipped;
+  }
+
+  // Had before cloning (a download, the toolchain switch): a Go that cannot be had fails (or, with
+  // --go-fallback installed, falls back) at no cost.
+  const go = await started.preflight.get(goChoices).chooser.obtain(choice);
+  if (go.warning && go.warning !== choice.warning) reporter.warn(`${version}: ${go.warning}`);
+  if (go.version !== choice.version) {
+    reporter.info(`${version}: Go ${go.version} at ${go.path} (--go-fallback installed)`);
+    key = keyOf(v, started, base, go.version);
   }
 
   const tmp = v.binariesDir === null ? await mkdtemp(join(tmpdir(), 'vc-coredns-bin-')) : null;
@@ -280,8 +307,8 @@ async function buildVersion(
           platforms,
           jobs: req.jobs,
           outDir,
-          go,
-          goToolchain: req.goToolchain,
+          go: { path: go.path, version: go.version },
+          buildEnv: req.buildEnv,
           releaseMakefile: req.releaseMakefile,
           logDir: join(ctx.cacheDir, 'logs'),
           sourceDateEpoch,
@@ -308,6 +335,7 @@ async function buildVersion(
           release,
           annotationKey: req.key,
           repoUrl: req.source ? `file://${resolvePath(ctx.cwd, req.source)}` : req.repoUrl,
+          goVersion: `go${go.version}`,
           patch: patchId(req.key),
           buildKey: key,
           sourceDateEpoch: built.sourceDateEpoch,
@@ -330,7 +358,12 @@ async function buildVersion(
       );
     }
     reporter.finish(version, 'built', digest ?? outDir);
-    return entry(v, { digest, refs, skipped: false });
+    return entry(v, {
+      digest,
+      refs,
+      skipped: false,
+      go: { version: go.version, path: go.path, source: go.source },
+    });
   } finally {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }
@@ -352,7 +385,8 @@ export interface DryRunVersion {
   version: string;
   commit: string;
   platforms: string[];
-  go: { version: string; path: string };
+  /** the Go it would build with (path null when it is not at hand yet); null when it cannot be had */
+  go: BuildEntry['go'] | null;
   targets: DryRunTarget[];
 }
 
@@ -385,13 +419,15 @@ export async function dryRun(req: BuildRequest, effects: BuildEffects, ctx: Cont
       // The build key needs the base's digest: known here for the built-in base only.
       const base =
         v.image && req.base === undefined ? await loadBase(undefined, v.platforms, effects.registry) : null;
-      const key = base && !req.force ? keyOf(v, started, base) : null;
-      const go = goFor(v, started);
+      const choice = started.preflight.get(goChoices).choices.get(v.release.version);
+      const go = choice === undefined || choice instanceof Error ? null : choice;
+      if (choice instanceof Error) ctx.reporter.warn(`${v.release.version}: ${choice.message}`);
+      const key = base && !req.force && go ? keyOf(v, started, base, go.version) : null;
       plan.push({
         version: v.release.version,
         commit: v.release.commit,
         platforms: v.platforms.map(formatPlatform),
-        go: { version: go.version, path: go.path },
+        go: go ? chosenGo(go) : null,
         targets: await Promise.all(
           v.targets.map(async (t) => ({
             output: t.output.kind,

@@ -3,6 +3,7 @@
 // bad-input error (exit 2) is raised here, before anything runs: a bad --tag-suffix for the second
 // version must not come after the first was published. build.ts applies a plan.
 import semver from 'semver';
+import type { GoRequest } from '../compile/index.js';
 import { badInput } from '../errors.js';
 import type { AnnotationKey } from '../patch/annotation-key.js';
 import { describeOutput, type Output, singlePlatformOutput } from '../publish/outputs.js';
@@ -24,8 +25,16 @@ export interface BuildRequest {
   base?: string;
   jobs: number;
   force: boolean;
-  goPath?: string;
-  goToolchain: 'local' | 'auto';
+  /** `--go` (auto: upstream's Go of each release) */
+  go: GoRequest;
+  /** `--go-fallback installed` */
+  goFallback: boolean;
+  /** `--go-search DIR` */
+  goSearch: string[];
+  /** `--go-download-url` / VC_COREDNS_GO_URL */
+  goDownloadUrl?: string;
+  /** `--build-env KEY=VALUE`: passed to make and go, part of the build key */
+  buildEnv: Record<string, string>;
   releaseMakefile: boolean;
   tagSuffix: string;
   /** more tags for the newest version of the run, e.g. latest */

@@ -4,16 +4,25 @@
 // (the Go that builds, a daemon's platform, a decrypted key): preflight.get(check) returns it.
 import { constants } from 'node:fs';
 import { access, readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { checkTools, type Tools } from '../compile/index.js';
-import { badInput } from '../errors.js';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import {
+  checkMakeTools,
+  type GoChoice,
+  type GoChooser,
+  type GoWant,
+  goChooser,
+  inheritedEnv,
+} from '../compile/index.js';
+import { badInput, isVcError, type VcError } from '../errors.js';
 import { OCI_LAYOUT_FILE } from '../publish/oci-layout.js';
 import type { Output } from '../publish/outputs.js';
 import { openKeyFile } from '../sign/key-file.js';
 import type { SigningKey } from '../sign/keys.js';
+import { goOfTree } from '../source/index.js';
 import type { BuildEffects } from './build.js';
 import type { Context } from './context.js';
 import type { BuildPlan } from './plan.js';
+import { releaseGo } from './resolve.js';
 
 /** What a check may use: the run's context and effects (registry and daemon clients). */
 export interface PreflightEnv {
@@ -39,15 +48,80 @@ export interface Preflight {
 
 // ---------------------------------------------------------------------------------------------- checks
 
-/** make and go (and curl for --release-makefile), found and working: the Go that builds. */
-export const buildTools: PreflightCheck<Tools> = {
+/** make (and curl for --release-makefile), found; the Go is goChoices'. */
+export const buildTools: PreflightCheck<{ make: string }> = {
   name: 'tools',
-  run: (plan, { ctx }) =>
-    checkTools({
-      env: ctx.env,
-      releaseMakefile: plan.request.releaseMakefile,
-      ...(plan.request.goPath ? { goPath: plan.request.goPath } : {}),
+  run: (plan, { ctx }) => checkMakeTools({ env: ctx.env, releaseMakefile: plan.request.releaseMakefile }),
+};
+
+/** The Go of each version, chosen (never downloaded here) and the chooser that obtains it later. */
+export interface GoChoices {
+  chooser: GoChooser;
+  /** by version; a version whose Go cannot be had holds the error (that version fails, the others build) */
+  choices: Map<string, GoChoice | VcError>;
+}
+
+/** What each version asks of Go: its tag's files (one batched, cached read) or the --source tree's. */
+async function goWants(plan: BuildPlan, ctx: Context): Promise<Map<string, GoWant>> {
+  const req = plan.request;
+  const releases = plan.versions.map((v) => v.release);
+  const none = (version: string): GoWant => ({ coredns: version, upstream: null, minimum: null });
+  // A Go named by --go (a path, a version, the one on PATH) needs no upstream facts.
+  if (req.go.kind !== 'auto' && req.go.kind !== 'latest-patch') {
+    return new Map(releases.map((r) => [r.version, none(r.version)]));
+  }
+  if (req.source !== undefined) {
+    // Read from the tree itself (never written); the copy is made after preflight.
+    const tree = await goOfTree(resolvePath(ctx.cwd, req.source));
+    return new Map(releases.map((r) => [r.version, { coredns: r.version, ...tree }]));
+  }
+  const facts = await releaseGo(req.repoUrl, releases, ctx);
+  return new Map(
+    releases.map((r) => {
+      const f = facts.get(r.version);
+      return [r.version, { coredns: r.version, upstream: f?.upstream ?? null, minimum: f?.minimum ?? null }];
     }),
+  );
+}
+
+/**
+ * Which Go builds each version (compile/go-choice.ts): installed, the toolchain switch or a download,
+ * the exact version known without downloading it (it is part of the build key). A Go that cannot be
+ * had fails here, before anything is cloned, unless --go-fallback installed names one.
+ */
+export const goChoices: PreflightCheck<GoChoices> = {
+  name: 'go',
+  run: async (plan, { ctx }) => {
+    const req = plan.request;
+    const chooser = goChooser({
+      request: req.go,
+      fallback: req.goFallback,
+      search: { env: ctx.env, cacheDir: ctx.cacheDir, dirs: req.goSearch },
+      // The toolchain switch runs go with the build's own environment (compile/environment.ts).
+      env: inheritedEnv(ctx.env, req.buildEnv),
+      ...(req.goDownloadUrl ? { downloadUrl: req.goDownloadUrl } : {}),
+      cacheDir: ctx.cacheDir,
+      signal: ctx.signal,
+      log: (l) => ctx.reporter.info(l),
+    });
+    const wants = await goWants(plan, ctx);
+    const choices = new Map<string, GoChoice | VcError>();
+    for (const v of plan.versions) {
+      const { version } = v.release;
+      try {
+        const choice = await chooser.choose(
+          wants.get(version) ?? { coredns: version, upstream: null, minimum: null },
+        );
+        ctx.reporter.info(`${version}: ${choice.reason}`);
+        if (choice.warning) ctx.reporter.warn(`${version}: ${choice.warning}`);
+        choices.set(version, choice);
+      } catch (e) {
+        if (!isVcError(e) || e.exitCode === 2 || ctx.signal.aborted) throw e;
+        choices.set(version, e);
+      }
+    }
+    return { chooser, choices };
+  },
 };
 
 /** The nearest folder that exists at or above path, or null. */
@@ -137,7 +211,7 @@ export const signingKey: PreflightCheck<SigningKey> = {
  * Every check, in order. Add yours here (one line): the daemon and Docker contexts, registry auth, the
  * signing key's password, which Go builds each version.
  */
-export const PREFLIGHT: readonly PreflightCheck[] = [outputPaths, signingKey, buildTools];
+export const PREFLIGHT: readonly PreflightCheck[] = [outputPaths, signingKey, buildTools, goChoices];
 
 /** Runs every check that applies to the plan, in order; the first failure stops the build. */
 export async function runPreflight(

@@ -1,8 +1,9 @@
 // The resolve stage: what the user asked for (a version, a range, latest, Kubernetes releases) against
-// the repository's tags, to releases with their commits; and the rows of `versions`.
+// the repository's tags, to releases with their commits; the rows of `versions`; and what each release's
+// files say about Go (its go.mod minimum and upstream's Go).
 import semver from 'semver';
 import { badInput, redact } from '../errors.js';
-import { goMinimumForTags, listRemoteTags, type RemoteTag } from '../source/index.js';
+import { goForTags, listRemoteTags, type RemoteTag, type TagGo } from '../source/index.js';
 import type { Release, ShapeOrNone } from '../types.js';
 import {
   checkVersion,
@@ -25,6 +26,22 @@ export interface VersionRow {
   supported: boolean;
   buildable: boolean;
   go: string | null;
+  /** upstream's Go (`1.14`, `1.21.8`), null when no file names one */
+  upstreamGo: string | null;
+}
+
+/** go.mod's minimum and upstream's Go of each release, from its tag's files (one batched fetch, cached by commit). */
+export async function releaseGo(
+  url: string,
+  releases: readonly RemoteTag[],
+  ctx: Context,
+): Promise<Map<string, TagGo>> {
+  return goForTags(url, [...releases], {
+    cacheDir: ctx.cacheDir,
+    signal: ctx.signal,
+    env: ctx.env,
+    log: (l) => ctx.reporter.info(l),
+  });
 }
 
 /** `versions`: every release tag of the repository (optionally within a range) and what vc-coredns does with it. */
@@ -36,12 +53,7 @@ export async function listVersions(
   ctx.reporter.info(`listing the tags of ${redact(url)}`);
   const tags = await listRemoteTags(url, { signal: ctx.signal, env: ctx.env });
   const selected = range === undefined ? tags : selectTags(tags, range);
-  const go = await goMinimumForTags(url, selected, {
-    cacheDir: ctx.cacheDir,
-    signal: ctx.signal,
-    env: ctx.env,
-    log: (l) => ctx.reporter.info(l),
-  });
+  const go = await releaseGo(url, selected, ctx);
   return selected.map((t) => {
     const era = eraFor(t.version);
     return {
@@ -50,7 +62,8 @@ export async function listVersions(
       shape: era.shape,
       supported: era.supported,
       buildable: era.buildable,
-      go: go.get(t.version) ?? null,
+      go: go.get(t.version)?.minimum ?? null,
+      upstreamGo: go.get(t.version)?.upstream?.version ?? null,
     };
   });
 }

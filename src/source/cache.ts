@@ -2,7 +2,13 @@
 //   <cache>/checkouts/<repo-key>/<version>/        shallow single-tag checkouts, reused after reset + clean
 //   <cache>/checkouts/<repo-key>/<version>.lock/   the lock while a run uses that checkout (util/lock.ts)
 //   <cache>/checkouts/<repo-key>/.tmp-<version>-*/  a clone being made (renamed into place when complete)
-//   <cache>/go-minimum.json                        go.mod `go` line per tag commit (tags are immutable)
+//   <cache>/go-minimum.json                        go.mod `go` line and upstream's Go per tag commit (tags are immutable)
+//   <cache>/go/<version>/                          downloaded official Go archives, each a GOROOT
+//   <cache>/go/<version>.lock/                     while one is written, or checked before use or removal
+//   <cache>/go/<version>.use-<pid>-<rand>.lock/    a run is building with it (until that run exits)
+//   <cache>/go/.tmp-<version>-*/                   a download being unpacked
+//   <cache>/logs/<version>-<platform>.log          build logs
+// `vc-coredns cache` lists it, `cache prune` removes what no run uses (pipeline/cache.ts).
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import envPaths from 'env-paths';
 

@@ -5,7 +5,14 @@ export { type CheckoutOptions, checkoutRelease, type HeldCheckout, withCheckout 
 export { commitTime } from './commit-time.js';
 export { type CopySourceOptions, copySource, type SourceCopy } from './copy-source.js';
 export type { GitOptions, Log } from './git.js';
-export { type GoMinimumOptions, goMinimumForTags } from './go-minimum.js';
+export {
+  type GoMinimumOptions,
+  goForTags,
+  goMinimumForTags,
+  goOfTree,
+  type TagGo,
+  tagGoFromFiles,
+} from './go-minimum.js';
 export { listRemoteTags, parseLsRemote, type RemoteTag } from './tags.js';
 export {
   DEFAULT_REPO_URL,

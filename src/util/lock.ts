@@ -1,4 +1,4 @@
-// The one lock of vc-coredns (cached checkouts, OCI layouts): a directory made atomically by mkdir, with
+// The one lock of vc-coredns (cached checkouts, OCI layouts, downloaded Gos), and in-use marks: a directory made atomically by mkdir, with
 // `owner.json` inside naming the holder: pid, the process's start time and the machine's boot id. A
 // waiter that finds the holder dead (no such pid, or a pid now used by a process that started later, or
 // a reboot since) takes the lock over at once; a live holder is waited for until the deadline. No
@@ -6,9 +6,9 @@
 // judges a lock by its mtime: a dead run's lock blocks for its stale time, and a live holder that
 // misses a refresh, e.g. on a suspended machine, loses its lock; it records no holder to check.)
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VcError } from '../errors.js';
 import { abortError } from './abort.js';
@@ -220,4 +220,36 @@ export async function acquireLock(path: string, opts: LockOptions): Promise<Lock
       throw abortError(signal);
     }
   }
+}
+
+/**
+ * Marks path as in use by this run until it releases the mark or exits: `<path>.use-<token>.lock`, an
+ * owner directory of its own (never contended). A mark whose owner is gone counts for nothing, so a
+ * killed run leaves no mark that matters. `cache prune` leaves a path with a live mark alone.
+ */
+export async function markInUse(path: string): Promise<Lock> {
+  await mkdir(dirname(path), { recursive: true });
+  const me = await currentOwner();
+  const lock = await tryLock(`${path}.use-${me.token}.lock`, me);
+  if (lock === null) throw new Error(`in-use mark ${path}.use-${me.token}.lock exists already`);
+  return lock;
+}
+
+/** Whether a live run holds an in-use mark on path; the marks of dead runs are removed on the way. */
+export async function inUse(path: string, ownerlessMs = 10_000): Promise<boolean> {
+  const prefix = `${basename(path)}.use-`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  let live = false;
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.lock')) continue;
+    const mark = join(dirname(path), name);
+    const owner = await readOwner(mark);
+    const dead =
+      owner === null
+        ? Date.now() - ((await stat(mark).catch(() => null))?.mtimeMs ?? 0) > ownerlessMs
+        : await ownerIsDead(owner);
+    if (dead) await rm(mark, { recursive: true, force: true });
+    else live = true;
+  }
+  return live;
 }

@@ -4,4 +4,5 @@ export * from './eras.js';
 export * from './kubernetes.js';
 export * from './platforms.js';
 export * from './resolve.js';
+export * from './upstream-go.js';
 export * from './version.js';

@@ -73,4 +73,20 @@ describe('GitHub workflows', () => {
     expect(run).toContain('cosign attest --yes --type cyclonedx --predicate "$dir/sbom-');
     expect(run).not.toMatch(/--key|COSIGN_PASSWORD|--tlog-upload=false/);
   });
+
+  it("images installs each job's upstream Go from the matrix, caches its module and build caches, builds with --go auto", async () => {
+    const wf = parse(await readFile(join(ROOT, '.github/workflows/images.yml'), 'utf8'));
+    const steps = wf.jobs.image.steps as { uses?: string; run?: string; with?: Record<string, string> }[];
+    const setupGo = steps.find((s) => s.uses?.startsWith('actions/setup-go@'));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not JS templates
+    expect(setupGo?.with?.['go-version']).toBe('${{ matrix.go }}');
+    const cache = steps.find((s) => s.uses?.startsWith('actions/cache@'));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not JS templates
+    expect(cache?.with?.path).toContain('${{ steps.go-dirs.outputs.modcache }}');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not JS templates
+    expect(cache?.with?.key).toContain('${{ matrix.version }}');
+    const build = steps.find((s) => s.run?.includes('main.js build'));
+    expect(build?.run).not.toContain('--go-toolchain');
+    expect(build?.run).not.toMatch(/--go (?!auto)/);
+  });
 });

@@ -3,7 +3,8 @@
 // refactors. Masked, so that the files hold on any machine: the temp folder (`<work>`), the test
 // registry's address (`<registry>`), fixture commits (`<commit v1.9.3>`), and sha256 values
 // (`<hex-1>`, numbered in order of appearance within a case: equal values stay equal), because image
-// digests follow the bytes of the Go that builds. A failed build's hint (a build log tail, which
+// digests follow the bytes of the Go that builds; the patch release of each installed Debian Go
+// (`1.23.5` -> `<go 1.23>`, the path stays), which Debian may update. A failed build's hint (a build log tail, which
 // follows the Go compiler's wording) is cut to its first line. stdout carries no wall-clock time.
 //
 // VC_GOLDEN_UPDATE=1 rewrites the files instead of comparing: review the diff before committing it.
@@ -24,6 +25,8 @@ let work: string;
 let repo: FixtureRepo;
 let registry: TestRegistry;
 let env: Record<string, string>;
+/** `1.23.5` -> `<go 1.23>` for each Go setup.sh installs */
+const goVersions: [string, string][] = [];
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'vc-golden-'));
@@ -32,6 +35,11 @@ beforeAll(async () => {
     startRegistry({ auth: 'none' }),
   ]);
   env = buildEnv(work);
+  for (const minor of ['1.19', '1.21', '1.22', '1.23']) {
+    const text = await readFile(`/usr/lib/go-${minor}/VERSION`, 'utf8').catch(() => '');
+    const version = text.split('\n')[0]?.trim().replace(/^go/, '');
+    if (version) goVersions.push([version, `<go ${minor}>`]);
+  }
   await mkdir(join(work, 'patch'), { recursive: true });
   for (const [name, from] of [
     ['dual-stack.go', 'dual-stack/input.go'],
@@ -50,6 +58,9 @@ afterAll(async () => {
 /** Placeholders for what differs between machines and runs; see the header. */
 function mask(text: string): string {
   let out = text.split(work).join('<work>').split(registry.host).join('<registry>');
+  for (const [version, placeholder] of goVersions) {
+    out = out.replace(new RegExp(`(?<![\\d.])${version.replaceAll('.', '\\.')}(?![\\d.])`, 'g'), placeholder);
+  }
   for (const t of repo.tags) out = out.split(t.commit).join(`<commit ${t.version}>`);
   const numbered = new Map<string, string>();
   out = out.replace(/\b[0-9a-f]{64}\b/g, (hex) => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, vc } from '../support/cli.js';
-import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
+import { createFixtureRepo, type FixtureRepo, installedGoVersion } from '../support/fixture.js';
 
 let work: string;
 let repo: FixtureRepo;
@@ -24,24 +24,32 @@ afterAll(async () => {
 const commitOf = (v: string) => repo.tags.find((t) => t.version === v)?.commit;
 
 describe('vc-coredns versions', () => {
-  it('--json lists every release tag with shape, support and minimum Go', async () => {
+  it("--json lists every release tag with shape, support, minimum Go and upstream's Go", async () => {
     const r = await vc(['versions', '--repo', repo.url, '--json'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
+    const row = (version: string, shape: string, go: string | null, upstreamGo: string | null) => ({
+      version,
+      commit: commitOf(version),
+      shape,
+      supported: shape !== 'none',
+      go,
+      upstreamGo,
+    });
     expect(json<unknown[]>(r)).toEqual([
-      { version: 'v1.1.0', commit: commitOf('v1.1.0'), shape: 'none', supported: false, go: null },
-      { version: 'v1.6.2', commit: commitOf('v1.6.2'), shape: 'single-stack', supported: true, go: '1.12' },
-      { version: 'v1.6.8', commit: commitOf('v1.6.8'), shape: 'single-stack', supported: true, go: '1.13' },
-      { version: 'v1.7.1', commit: commitOf('v1.7.1'), shape: 'single-stack', supported: true, go: '1.13' },
-      { version: 'v1.9.3', commit: commitOf('v1.9.3'), shape: 'dual-stack', supported: true, go: '1.17' },
-      { version: 'v1.12.0', commit: commitOf('v1.12.0'), shape: 'dual-stack', supported: true, go: '1.22.7' },
+      row('v1.1.0', 'none', null, null),
+      row('v1.6.2', 'single-stack', '1.12', '1.19'),
+      row('v1.6.8', 'single-stack', '1.13', '1.21'),
+      row('v1.7.1', 'single-stack', '1.13', '1.22'),
+      row('v1.9.3', 'dual-stack', '1.17', '1.23'),
+      row('v1.12.0', 'dual-stack', '1.22.7', await installedGoVersion()),
     ]);
   });
 
   it('takes a local path, a range, and prints a table', async () => {
     const r = await vc(['versions', '--repo', repo.dir, '--range', '>=1.7.0 <1.10', '--quiet'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout.split('\n')[0]).toMatch(/^VERSION\s+COMMIT\s+SHAPE\s+SUPPORTED\s+GO$/);
-    expect(r.stdout).toMatch(/^v1\.7\.1\s+e039e6faea8b\s+single-stack\s+patch\+build\s+1\.13$/m);
+    expect(r.stdout.split('\n')[0]).toMatch(/^VERSION\s+COMMIT\s+SHAPE\s+SUPPORTED\s+GO\s+UPSTREAM GO$/);
+    expect(r.stdout).toMatch(/^v1\.7\.1\s+5207498eb9fd\s+single-stack\s+patch\+build\s+1\.13\s+1\.22$/m);
     expect(r.stdout).toMatch(/^v1\.9\.3\s+[0-9a-f]{12}\s+dual-stack/m);
     expect(r.stdout).not.toContain('v1.6.8');
   });
@@ -138,15 +146,17 @@ describe('vc-coredns prepare', () => {
 });
 
 describe('vc-coredns matrix', () => {
-  it('--format github prints one line for $GITHUB_OUTPUT', async () => {
+  it("--format github prints one line for $GITHUB_OUTPUT, with upstream's Go for setup-go", async () => {
     const r = await vc(['matrix', '--repo', repo.url, '--range', '>=1.6.0 <1.10'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(json(r)).toEqual({
-      include: ['v1.6.2', 'v1.6.8', 'v1.7.1', 'v1.9.3'].map((version) => ({
-        version,
-        platforms: 'linux/amd64,linux/arm64',
-      })),
+      include: [
+        ['v1.6.2', '1.19.x'],
+        ['v1.6.8', '1.21.x'],
+        ['v1.7.1', '1.22.x'],
+        ['v1.9.3', '1.23.x'],
+      ].map(([version, go]) => ({ version, platforms: 'linux/amd64,linux/arm64', go })),
     });
   });
 
@@ -156,8 +166,8 @@ describe('vc-coredns matrix', () => {
     });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(json(r)).toEqual([
-      { version: 'v1.6.2', platforms: 'linux/amd64,linux/arm64' },
-      { version: 'v1.9.3', platforms: 'linux/amd64,linux/arm64' },
+      { version: 'v1.6.2', platforms: 'linux/amd64,linux/arm64', go: '1.19.x' },
+      { version: 'v1.9.3', platforms: 'linux/amd64,linux/arm64', go: '1.23.x' },
     ]);
     expect(r.stderr).toContain('Kubernetes 1.25 ships CoreDNS v1.9.3');
   });
@@ -180,7 +190,10 @@ describe('vc-coredns matrix', () => {
       { env },
     );
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(json(r)).toEqual({ include: [{ version: 'v1.12.0', platforms: 'linux/arm/v7' }] });
+    // An exact .go-version is what setup-go installs as it is.
+    expect(json(r)).toEqual({
+      include: [{ version: 'v1.12.0', platforms: 'linux/arm/v7', go: await installedGoVersion() }],
+    });
   });
 
   it('drops what it cannot build and says so; errors exit 2', async () => {

@@ -8,7 +8,7 @@ import {
   buildEnv,
   type CommandContext,
   checkGoRequirement,
-  checkTools,
+  checkMakeTools,
   compareGoVersions,
   failureHints,
   findGo,
@@ -103,7 +103,7 @@ describe('Go versions', () => {
   });
 });
 
-describe('findGo / checkTools', () => {
+describe('findGo / checkMakeTools', () => {
   it('finds the first go on PATH with its version', async () => {
     expect(go.version).toBe(localGo);
     expect(go.path).toMatch(/\/bin\/go$/);
@@ -147,15 +147,14 @@ describe('findGo / checkTools', () => {
     expect(e.message).toBe(`${fake} does not work as a Go toolchain: broken`);
   });
 
-  it('checks make and go up front', async () => {
-    const tools = await checkTools({ env: process.env, releaseMakefile: true });
-    expect(tools.go).toEqual(go);
+  it('checks make (and curl for Makefile.release) up front', async () => {
+    const tools = await checkMakeTools({ env: process.env, releaseMakefile: true });
     expect(tools.make).toMatch(/\/make$/);
 
     const onlyGo = join(base, 'only-go');
     await mkdir(onlyGo, { recursive: true });
     await symlink(go.path, join(onlyGo, 'go'));
-    const noMake = await rejection(checkTools({ env: { PATH: onlyGo } }));
+    const noMake = await rejection(checkMakeTools({ env: { PATH: onlyGo } }));
     expect([noMake.code, noMake.exitCode, noMake.message]).toEqual([
       'MISSING_TOOL',
       1,
@@ -163,17 +162,8 @@ describe('findGo / checkTools', () => {
     ]);
     expect(noMake.hint).toContain('install make');
 
-    const neither = await rejection(checkTools({ env: { PATH: '/nonexistent' }, releaseMakefile: true }));
-    expect(neither.message).toBe('make and curl and go are needed to build CoreDNS but not found');
-
-    const noGo = await rejection(
-      checkTools({ env: { PATH: dirname(tools.make) }, goPath: '/nonexistent/go' }),
-    );
-    expect([noGo.code, noGo.exitCode, noGo.message]).toEqual([
-      'MISSING_TOOL',
-      1,
-      '--go /nonexistent/go: no go executable there',
-    ]);
+    const neither = await rejection(checkMakeTools({ env: { PATH: '/nonexistent' }, releaseMakefile: true }));
+    expect(neither.message).toBe('make and curl are needed to build CoreDNS but not found');
   });
 });
 
@@ -195,15 +185,10 @@ describe('checkGoRequirement', () => {
     expect({ code: e.code, exitCode: e.exitCode, message: e.message }).toEqual({
       code: 'GO_TOO_OLD',
       exitCode: 1,
-      message: `this CoreDNS needs Go >= 1.99 (go.mod), the local Go is ${localGo}`,
+      message: `this CoreDNS needs Go >= 1.99 (go.mod), the chosen Go is ${localGo}`,
     });
     expect(e.hint).toBe(
-      'pass --go PATH to a Go >= 1.99 (upstream built it with 1.99), or install one; ' +
-        '--go-toolchain auto lets Go download it when a module proxy is reachable',
-    );
-    // With a toolchain download allowed it is only a warning.
-    expect((await checkGoRequirement(dir, go, 'auto')).warning).toBe(
-      `go.mod asks for Go >= 1.99 and the local Go is ${localGo}: Go will download go1.99 (GOTOOLCHAIN=auto)`,
+      "build with --go auto (upstream's Go, 1.99 or newer), or pass --go with a Go >= 1.99",
     );
   });
 
@@ -212,7 +197,7 @@ describe('checkGoRequirement', () => {
     expect((await checkGoRequirement(dir, { path: go.path, version: '1.21.0' })).warning).toBeNull();
     const patch = await tree({ 'go.mod': 'module m\n\ngo 1.22.7\n' });
     const e = await rejection(checkGoRequirement(patch, { path: go.path, version: '1.22.6' }));
-    expect(e.message).toBe('this CoreDNS needs Go >= 1.22.7 (go.mod), the local Go is 1.22.6');
+    expect(e.message).toBe('this CoreDNS needs Go >= 1.22.7 (go.mod), the chosen Go is 1.22.6');
   });
 
   it('warns (does not fail) when .go-version names another Go', async () => {
@@ -220,7 +205,7 @@ describe('checkGoRequirement', () => {
     expect(await checkGoRequirement(dir, go)).toEqual({
       minimum: '1.22.7',
       preferred: '1.23.3',
-      warning: `upstream builds this CoreDNS with Go 1.23.3 (.go-version); building with the local Go ${localGo} (pass --go PATH to use that one)`,
+      warning: `upstream builds this CoreDNS with Go 1.23.3 (.go-version); building with Go ${localGo} (--go auto takes upstream's)`,
     });
     const same = await tree({ 'go.mod': 'module m\n\ngo 1.22.7\n', '.go-version': `${localGo}\n` });
     expect((await checkGoRequirement(same, go)).warning).toBeNull();
@@ -235,7 +220,6 @@ describe('checkGoRequirement', () => {
 describe('commands', () => {
   const ctx: CommandContext = {
     go: { path: '/opt/go/bin/go', version: '1.23.5' },
-    goToolchain: 'local',
     gitCommit: 'abc1234',
     sourceDateEpoch: 1585062000,
     env: {
@@ -249,7 +233,7 @@ describe('commands', () => {
     },
   };
 
-  it('runs the per-arch rule with a fixed GITCOMMIT and GOTOOLCHAIN=local', () => {
+  it('runs the per-arch rule with a fixed GITCOMMIT, CGO_ENABLED=0 and GOTOOLCHAIN=local, in the tool environment', () => {
     const cmd = perArchCommand({ os: 'linux', arch: 'arm', variant: 'v7' }, ctx);
     expect(cmd.file).toBe('make');
     expect(cmd.args).toEqual([
@@ -259,34 +243,47 @@ describe('commands', () => {
       'CHECKS=',
       'BUILDOPTS=',
       'GITCOMMIT=abc1234',
+      'CGO_ENABLED=0',
       'GOTOOLCHAIN=local',
     ]);
+    // The caller's GOFLAGS, GOROOT and target variables do not reach the build.
     expect(cmd.env).toEqual({
       PATH: '/opt/go/bin:/usr/bin:/bin',
-      GOFLAGS: '-mod=mod -trimpath -buildvcs=false',
+      GOFLAGS: '-trimpath -buildvcs=false',
       GOCACHE: '/c',
       HOME: '/root',
       CGO_ENABLED: '0',
       SOURCE_DATE_EPOCH: '1585062000',
       GOTOOLCHAIN: 'local',
+      GOENV: 'off',
     });
     expect(formatCommand(cmd, '/tmp/co', ctx)).toBe(
-      'cd /tmp/co && env CGO_ENABLED=0 GOFLAGS="-mod=mod -trimpath -buildvcs=false" GOTOOLCHAIN=local ' +
+      'cd /tmp/co && env CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false" GOTOOLCHAIN=local GOENV=off ' +
         'SOURCE_DATE_EPOCH=1585062000 PATH=/opt/go/bin:"$PATH" make coredns BINARY=build/linux/arm/v7/coredns ' +
-        'SYSTEM="GOOS=linux GOARCH=arm GOARM=7" CHECKS="" BUILDOPTS="" GITCOMMIT=abc1234 GOTOOLCHAIN=local',
+        'SYSTEM="GOOS=linux GOARCH=arm GOARM=7" CHECKS="" BUILDOPTS="" GITCOMMIT=abc1234 CGO_ENABLED=0 GOTOOLCHAIN=local',
     );
   });
 
-  it('leaves GOTOOLCHAIN to the Makefile with auto, and does not repeat flags', () => {
-    const auto = { ...ctx, goToolchain: 'auto' as const, env: { ...ctx.env, GOFLAGS: '-trimpath -mod=mod' } };
-    const cmd = perArchCommand({ os: 'linux', arch: 'amd64' }, auto);
-    expect(cmd.args).not.toContain('GOTOOLCHAIN=local');
-    expect(cmd.env.GOTOOLCHAIN).toBe('auto');
+  it('passes --build-env variables (GOFLAGS before its own, not repeated) and never make or tool variables', () => {
+    const extra = { ...ctx, extraEnv: { GOFLAGS: '-trimpath -mod=mod', GOEXPERIMENT: 'boringcrypto' } };
+    const cmd = perArchCommand({ os: 'linux', arch: 'amd64' }, extra);
     expect(cmd.env.GOFLAGS).toBe('-trimpath -mod=mod -buildvcs=false');
+    expect(cmd.env.GOEXPERIMENT).toBe('boringcrypto');
     // Go before 1.18 does not know -buildvcs.
-    expect(buildEnv({ ...ctx, go: { path: '/g/bin/go', version: '1.17.13' } }).GOFLAGS).toBe(
-      '-mod=mod -trimpath',
-    );
+    expect(buildEnv({ ...ctx, go: { path: '/g/bin/go', version: '1.17.13' } }).GOFLAGS).toBe('-trimpath');
+    const inherited = buildEnv({
+      ...ctx,
+      env: {
+        ...ctx.env,
+        MAKEFLAGS: 'CGO_ENABLED=1',
+        MAKELEVEL: '1',
+        LDFLAGS: '-s',
+        GOTAGS: 'x',
+        CGO_ENABLED: '1',
+      },
+    });
+    for (const k of ['MAKEFLAGS', 'MAKELEVEL', 'LDFLAGS', 'GOTAGS']) expect(inherited[k]).toBeUndefined();
+    expect(inherited.CGO_ENABLED).toBe('0');
   });
 
   it('runs upstream Makefile.release build once for all arches', () => {
@@ -304,6 +301,7 @@ describe('commands', () => {
       'LINUX_ARCH=amd64 arm',
       'DOCKER=vc-coredns',
       'GITCOMMIT=abc1234',
+      'CGO_ENABLED=0',
       'GOTOOLCHAIN=local',
     ]);
     expect(cmd.env.GOARM).toBe('7');
@@ -321,7 +319,6 @@ describe('failureHints', () => {
   const ctx = {
     version: 'v1.9.3',
     goVersion: '1.23.5',
-    goToolchain: 'local' as const,
     releaseMakefile: false,
     env: { GOPROXY: 'off' },
   };
@@ -329,7 +326,7 @@ describe('failureHints', () => {
   it.each([
     [
       'go: go.mod requires go >= 1.99 (running go 1.23.5; GOTOOLCHAIN=local)',
-      'this CoreDNS needs Go >= 1.99 (the local Go is 1.23.5): pass --go PATH to a newer Go, or install one',
+      'this CoreDNS needs Go >= 1.99 (the chosen Go is 1.23.5): build with --go auto, or pass --go with a newer Go',
     ],
     [
       'go: downloading go1.23.2 (linux/amd64)',
@@ -337,7 +334,7 @@ describe('failureHints', () => {
     ],
     [
       'go: github.com/miekg/dns@v1.1.50: module lookup disabled by GOPROXY=off',
-      'the modules this CoreDNS needs must be downloadable (upstream tags need module downloads): set GOPROXY to a reachable proxy (now GOPROXY=off), or pre-fill GOMODCACHE and build with GOFLAGS=-mod=mod GOPROXY=off',
+      'the modules this CoreDNS needs must be downloadable (upstream tags need module downloads): set GOPROXY to a reachable proxy (now GOPROXY=off), or pre-fill GOMODCACHE and build with GOPROXY=off --build-env GOFLAGS=-mod=mod',
     ],
     ['cannot find module providing package github.com/x/y', 'must be downloadable'],
     ['dial tcp 142.250.1.1:443: connect: network is unreachable', 'must be downloadable'],
@@ -345,15 +342,6 @@ describe('failureHints', () => {
     ['panic: assume-no-moving-gc: something', 'ASSUME_NO_MOVING_GC_UNSAFE_RISK_IT_WITH=go1.23'],
   ])('%s', (log, want) => {
     expect(failureHints(log, ctx).join('\n')).toContain(want);
-  });
-
-  it('says a toolchain download came from --go-toolchain auto', () => {
-    expect(
-      failureHints('go: download go1.23.2 for linux/amd64: toolchain not available', {
-        ...ctx,
-        goToolchain: 'auto',
-      })[0],
-    ).toMatch(/^Go tried to download the toolchain the Makefile or go.mod names \(--go-toolchain auto\)/);
   });
 
   it('adds the known hazards of the version', () => {

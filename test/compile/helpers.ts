@@ -73,7 +73,6 @@ export async function request(
     jobs: 2,
     outDir: join(base, 'out'),
     go,
-    goToolchain: 'local',
     releaseMakefile: false,
     logDir: join(base, 'logs'),
     sourceDateEpoch: await commitTime(co.dir),

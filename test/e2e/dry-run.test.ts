@@ -41,7 +41,7 @@ describe('build --dry-run', () => {
       'latest',
     ]);
     expect(
-      before.plan.map((v) => [v.version, v.commit, v.platforms, typeof v.go.version, v.targets]),
+      before.plan.map((v) => [v.version, v.commit, v.platforms, typeof v.go?.version, v.targets]),
     ).toEqual([
       [
         'v1.9.3',

@@ -62,6 +62,7 @@ function labels(version = 'v1.12.0') {
     release: { version, commit: 'a'.repeat(40) },
     annotationKey: KEY,
     repoUrl: 'https://github.com/coredns/coredns',
+    goVersion: 'go1.23.5',
     patch: patchId(KEY),
     buildKey: buildKey({
       commit: 'a'.repeat(40),
@@ -141,7 +142,7 @@ describe('determinism', () => {
       sourceDateEpoch: EPOCH,
     });
     // Bump IMAGE_FORMAT_VERSION together with these when the format changes on purpose.
-    expect(IMAGE_FORMAT_VERSION).toBe('1');
+    expect(IMAGE_FORMAT_VERSION).toBe('2');
     expect(index.manifests[0]?.layers[0]?.descriptor.digest).toBe(
       'sha256:06d8f2dc31f256070d8b1ee8d1c8873efc4b1efbaa59e4826ffacaaa001d8741',
     );
@@ -360,6 +361,7 @@ describe('config, manifests, index', () => {
       [LABEL.created]: '2022-05-27T15:00:00Z',
       [LABEL.title]: 'CoreDNS for VirtualCluster tenants',
       [LABEL.annotationKey]: KEY,
+      [LABEL.go]: 'go1.23.5',
       [LABEL.patch]: patchId(KEY),
       [LABEL.buildKey]: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
@@ -380,6 +382,7 @@ describe('config, manifests, index', () => {
       { baseDigest: 'sha256:1' },
       { goVersion: 'go1.23.6' },
       { sourceTreeHash: 'c'.repeat(64) },
+      { buildEnv: { GOAMD64: 'v3' } },
     ]) {
       expect(buildKey({ ...input, ...change })).not.toBe(key);
     }
@@ -391,6 +394,7 @@ describe('config, manifests, index', () => {
       release: { version: 'v1.9.3', commit: 'a'.repeat(40) },
       annotationKey: KEY,
       repoUrl: 'https://user:token@git.example.com/coredns.git',
+      goVersion: 'go1.23.5',
       patch: patchId(KEY),
       buildKey: 'b'.repeat(64),
       sourceDateEpoch: EPOCH,

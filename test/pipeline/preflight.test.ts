@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../src/patch/annotation-key.js';
 import type { BuildEffects } from '../../src/pipeline/build.js';
 import type { Context } from '../../src/pipeline/context.js';
-import { planBuild } from '../../src/pipeline/plan.js';
+import { type BuildRequest, planBuild } from '../../src/pipeline/plan.js';
 import {
   buildTools,
+  goChoices,
   outputPaths,
   PREFLIGHT,
   type PreflightCheck,
@@ -29,7 +30,7 @@ afterAll(async () => {
 
 const release = { version: 'v1.9.3', commit: 'a'.repeat(40), era: eraFor('v1.9.3') };
 
-function plan(output: string[]) {
+function plan(output: string[], go: BuildRequest['go'] = { kind: 'auto' }) {
   return planBuild(
     [release],
     {
@@ -39,7 +40,10 @@ function plan(output: string[]) {
       key: parseAnnotationKey(DEFAULT_ANNOTATION),
       jobs: 0,
       force: false,
-      goToolchain: 'local',
+      go,
+      goFallback: false,
+      goSearch: [],
+      buildEnv: {},
       releaseMakefile: false,
       tagSuffix: '',
       alsoTag: [],
@@ -48,8 +52,27 @@ function plan(output: string[]) {
   );
 }
 
-// The checks here read only the environment from the context, and no effects.
-const env = { ctx: { env: process.env } as Context, effects: {} as BuildEffects, dryRun: false };
+// The checks here read the environment, the cache folder and the reporter from the context, no effects.
+const said: string[] = [];
+const reporter = {
+  stage: () => {},
+  platform: () => {},
+  finish: () => {},
+  info: (m: string) => void said.push(m),
+  warn: (m: string) => void said.push(`warning: ${m}`),
+  close: () => {},
+};
+const env = {
+  ctx: {
+    env: process.env,
+    cwd: tmpdir(),
+    cacheDir: join(tmpdir(), 'vc-coredns-preflight-cache'),
+    signal: new AbortController().signal,
+    reporter,
+  } as Context,
+  effects: {} as BuildEffects,
+  dryRun: false,
+};
 
 describe('runPreflight', () => {
   it('runs the checks that apply, in order, and hands their results on', async () => {
@@ -84,10 +107,19 @@ describe('runPreflight', () => {
     expect(ran).toEqual([]);
   });
 
-  it('the registered checks find the Go and make that build', async () => {
+  it('the registered checks find make and choose the Go of each version, saying why', async () => {
     expect(PREFLIGHT).toContain(buildTools);
-    const result = await runPreflight(plan([`oci:${join(work, 'fine')}`]), env);
-    expect(result.get(buildTools).go.version).toMatch(/^\d+\.\d+/);
+    expect(PREFLIGHT).toContain(goChoices);
+    const result = await runPreflight(
+      plan([`oci:${join(work, 'fine')}`], { kind: 'path', path: '/usr/lib/go-1.22' }),
+      env,
+    );
+    expect(result.get(buildTools).make).toMatch(/\/make$/);
+    const choice = result.get(goChoices).choices.get('v1.9.3');
+    expect(choice).toMatchObject({ source: 'forced', means: { kind: 'installed' } });
+    expect(said.at(-1)).toMatch(
+      /^v1\.9\.3: Go 1\.22\.\d+ at \/usr\/lib\/go-1\.22\/bin\/go \(--go \/usr\/lib\/go-1\.22\)$/,
+    );
   });
 });
 

@@ -31,6 +31,7 @@ export async function testImages(goDir: string): Promise<TestImages> {
         release: { version, commit: version.replace(/\D/g, '').padEnd(40, '0') },
         annotationKey: KEY,
         repoUrl: 'https://github.com/coredns/coredns',
+        goVersion: opts.goVersion ?? 'go1.23.5',
         patch: patchId(KEY),
         buildKey: buildKey({
           commit: version.replace(/\D/g, '').padEnd(40, '0'),

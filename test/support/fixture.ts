@@ -3,6 +3,9 @@
 // go-harness.ts, the service.go of each era from test/fixtures/patch/. Commits are made with fixed
 // identities and dates and without the user's git config, so their hashes are the same on every run
 // and every machine (v1.12.0 carries `.go-version` = the installed Go, so its hash follows that Go).
+// Each tag names upstream's Go the way its era did (`.travis.yml`, a setup-go workflow, `.go-version`),
+// always a Go that scripts/setup.sh installs (1.19, 1.21, 1.22, 1.23), so `build --go auto` needs no
+// download and no fallback; the go.mod lines stay those of the era.
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
@@ -40,17 +43,36 @@ interface TagSpec {
   signature: Signature | null;
   goLine: string | null;
   goVersionFile: boolean;
+  /** `.travis.yml`'s `go:` list (v1.5-v1.8 era); upstream's Go is its newest entry unless a workflow names one */
+  travisGo: string[];
+  /** the `go-version:` of a setup-go workflow (v1.7+ era) */
+  workflowGo: string | null;
   annotated: boolean;
   broken: boolean;
 }
 
+// Upstream's Go of each tag (what `build --go auto` takes): v1.6.2 1.19 (.travis.yml), v1.6.8 1.21 (the
+// newest of .travis.yml's list), v1.7.1 1.22 (its workflow wins over .travis.yml's 1.21), v1.9.3 and
+// v1.9.4 1.23 (workflow), v1.12.0 exactly the installed Go (.go-version).
 const TAGS: TagSpec[] = [
   spec('v1.1.0', '2018-03-13T14:00:00Z', null, null, null),
-  spec('v1.6.2', '2019-08-14T08:00:00Z', 'single-stack-v1.2', 'v1.2', '1.12'),
-  spec('v1.6.8', '2020-03-24T15:00:00Z', 'single-stack-v1.6.5', 'v1.6.5', '1.13'),
-  { ...spec('v1.7.1', '2020-09-21T12:00:00Z', 'single-stack-v1.7', 'v1.7', '1.13'), annotated: true },
-  spec('v1.9.3', '2022-05-27T15:00:00Z', 'dual-stack', 'dual-stack', '1.17'),
-  { ...spec('v1.9.4', '2023-02-02T18:00:00Z', 'dual-stack', 'dual-stack', '1.17'), broken: true },
+  { ...spec('v1.6.2', '2019-08-14T08:00:00Z', 'single-stack-v1.2', 'v1.2', '1.12'), travisGo: ['1.19.x'] },
+  {
+    ...spec('v1.6.8', '2020-03-24T15:00:00Z', 'single-stack-v1.6.5', 'v1.6.5', '1.13'),
+    travisGo: ['1.19.x', '1.21.x'],
+  },
+  {
+    ...spec('v1.7.1', '2020-09-21T12:00:00Z', 'single-stack-v1.7', 'v1.7', '1.13'),
+    annotated: true,
+    travisGo: ['1.21.x'],
+    workflowGo: "'^1.22.0'",
+  },
+  { ...spec('v1.9.3', '2022-05-27T15:00:00Z', 'dual-stack', 'dual-stack', '1.17'), workflowGo: "'1.23.0'" },
+  {
+    ...spec('v1.9.4', '2023-02-02T18:00:00Z', 'dual-stack', 'dual-stack', '1.17'),
+    broken: true,
+    workflowGo: "'1.23.0'",
+  },
   { ...spec('v1.12.0', '2024-11-21T19:00:00Z', 'dual-stack', 'dual-stack', '1.22.7'), goVersionFile: true },
 ];
 
@@ -61,7 +83,18 @@ function spec(
   signature: Signature | null,
   goLine: string | null,
 ): TagSpec {
-  return { version, date, service, signature, goLine, goVersionFile: false, annotated: false, broken: false };
+  return {
+    version,
+    date,
+    service,
+    signature,
+    goLine,
+    goVersionFile: false,
+    travisGo: [],
+    workflowGo: null,
+    annotated: false,
+    broken: false,
+  };
 }
 
 /** The tags createFixtureRepo makes, in version order. */
@@ -361,6 +394,38 @@ ${shape}
 ${t.broken ? '\nThis tag does not compile, on purpose: it is there for failure tests.\n' : ''}`;
 }
 
+function travisYml(t: TagSpec): string {
+  return `# CI of a vc-coredns test fixture, shaped like CoreDNS ${t.version}'s Travis configuration.
+language: go
+sudo: false
+go:
+${t.travisGo.map((v) => `  - "${v}"\n`).join('')}
+script:
+  - make coredns
+`;
+}
+
+/** A setup-go workflow as CoreDNS had from v1.7.0 (then a go-version literal per step). */
+function testWorkflow(t: TagSpec): string {
+  return `name: Go Tests
+on: [push, pull_request]
+jobs:
+  test:
+    name: Test
+    runs-on: ubuntu-latest
+    steps:
+      - name: Set up Go
+        uses: actions/setup-go@v2
+        with:
+          go-version: ${t.workflowGo}
+        id: go
+      - name: Check out code
+        uses: actions/checkout@v2
+      - name: Test
+        run: go test ./...
+`;
+}
+
 const GITIGNORE = `# build output
 /coredns
 /coredns.exe
@@ -446,6 +511,8 @@ async function tagFiles(t: TagSpec, goVersion: string): Promise<Record<string, s
     harnessFiles({ serviceGo, signature: t.signature, goLine: t.goLine, version: t.version }),
   );
   if (t.goVersionFile) files['.go-version'] = `${goVersion}\n`;
+  if (t.travisGo.length > 0) files['.travis.yml'] = travisYml(t);
+  if (t.workflowGo !== null) files['.github/workflows/go.test.yml'] = testWorkflow(t);
   if (t.broken) files['coremain/run.go'] = brokenRun;
   return files;
 }

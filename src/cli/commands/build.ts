@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../patch/annotation-key.js';
 import type { BuildEffects, BuildSummary, DryRun } from '../../pipeline/build.js';
@@ -25,7 +26,10 @@ export interface BuildCliOptions {
   json?: boolean;
   annotation: string;
   go?: string;
-  goToolchain: string;
+  goFallback?: string;
+  goSearch?: string[];
+  goDownloadUrl?: string;
+  buildEnv?: string[];
   releaseMakefile?: boolean;
   insecure?: boolean;
   tagSuffix: string;
@@ -75,7 +79,9 @@ function printSummary(summary: BuildSummary, env: CommandEnv): void {
 
 function printDryRun(dry: DryRun, env: CommandEnv): void {
   for (const v of dry.plan) {
-    env.io.out(`${v.version} ${v.commit.slice(0, 12)} ${v.platforms.join(',')} go${v.go.version}\n`);
+    env.io.out(
+      `${v.version} ${v.commit.slice(0, 12)} ${v.platforms.join(',')} ${v.go ? `go${v.go.version}` : 'no Go'}\n`,
+    );
     for (const t of v.targets) {
       const state =
         t.current === null ? 'unknown' : t.current ? 'current: would be skipped' : 'would be built';
@@ -103,7 +109,18 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     );
   }
   const key = parseAnnotationKey(opts.annotation);
-  const goToolchain = parseChoice('--go-toolchain', opts.goToolchain, ['local', 'auto'] as const);
+  const { parseGoRequest, parseBuildEnv } = await import('../../compile/index.js');
+  if (opts.goFallback !== undefined) parseChoice('--go-fallback', opts.goFallback, ['installed'] as const);
+  const go = await parseGoRequest(opts.go, process.cwd());
+  const buildEnv = parseBuildEnv(opts.buildEnv ?? []);
+  const goDownloadUrl = opts.goDownloadUrl ?? (io.env.VC_COREDNS_GO_URL?.trim() || undefined);
+  if (goDownloadUrl !== undefined && !/^https?:\/\//i.test(goDownloadUrl)) {
+    throw badInput(
+      `--go-download-url ${goDownloadUrl} is not an http(s) URL`,
+      'BAD_FLAG',
+      'name the base URL of the Go archives and their JSON listing, e.g. https://go.dev/dl/',
+    );
+  }
   const jobs = opts.jobs === undefined ? 0 : parsePositiveInt('--jobs', opts.jobs);
   // Heavy modules load only for build.
   const [
@@ -159,8 +176,11 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
       ...(opts.base !== undefined ? { base: opts.base } : {}),
       jobs,
       force: Boolean(opts.force),
-      ...(opts.go !== undefined ? { goPath: opts.go } : {}),
-      goToolchain,
+      go,
+      goFallback: opts.goFallback === 'installed',
+      goSearch: (opts.goSearch ?? []).map((d) => resolvePath(process.cwd(), d)),
+      ...(goDownloadUrl !== undefined ? { goDownloadUrl } : {}),
+      buildEnv,
       releaseMakefile: Boolean(opts.releaseMakefile),
       tagSuffix: opts.tagSuffix,
       alsoTag: opts.alsoTag ?? [],
@@ -227,11 +247,24 @@ export function registerBuild(program: Command, env: CommandEnv): void {
       'the Service annotation that carries the super cluster IP',
       DEFAULT_ANNOTATION,
     )
-    .option('--go <path>', 'the go to build with (default: the first on PATH)')
     .option(
-      '--go-toolchain <mode>',
-      "local (never download a Go) or auto (let Go download go.mod's toolchain)",
-      'local',
+      '--go <go>',
+      "auto (upstream's Go of each release), latest-patch (the newest patch of its line), local (the go on PATH), a VERSION or a PATH",
+      'auto',
+    )
+    .option(
+      '--go-fallback <installed>',
+      "when upstream's Go cannot be had, build with the oldest installed Go that meets go.mod and upstream's line (with a warning)",
+    )
+    .option('--go-search <dir>', 'also look for installed Gos here (a GOROOT or a folder of them)', collect)
+    .option(
+      '--go-download-url <url>',
+      'where official Go archives and their JSON listing are (default: $VC_COREDNS_GO_URL or https://go.dev/dl/)',
+    )
+    .option(
+      '--build-env <KEY=VALUE>',
+      "pass a variable to make and go (they see only the tool's own environment); part of the build key",
+      collect,
     )
     .option(
       '--release-makefile',

@@ -15,7 +15,11 @@ interface MatrixOptions {
 }
 
 export async function runMatrix(opts: MatrixOptions, env: CommandEnv): Promise<number> {
-  const [{ resolveReleases }, { formatPlatform, parsePlatforms }, { loadKubernetesMap }] = await Promise.all([
+  const [
+    { releaseGo, resolveReleases },
+    { formatPlatform, parsePlatforms, setupGoVersion },
+    { loadKubernetesMap },
+  ] = await Promise.all([
     import('../../pipeline/resolve.js'),
     import('../../versions/index.js'),
     import('../load-kubernetes-map.js'),
@@ -35,10 +39,16 @@ export async function runMatrix(opts: MatrixOptions, env: CommandEnv): Promise<n
       },
       ctx,
     );
-    const include = releases.map((r) => ({
-      version: r.version,
-      platforms: parsePlatforms(opts.platforms, r.era, r.version).map(formatPlatform).join(','),
-    }));
+    const go = await releaseGo(url, releases, ctx);
+    // go: what actions/setup-go installs for the job (`1.14.x`, `1.21.8`); `build --go auto` takes the same.
+    const include = releases.map((r) => {
+      const upstream = go.get(r.version)?.upstream ?? null;
+      return {
+        version: r.version,
+        platforms: parsePlatforms(opts.platforms, r.era, r.version).map(formatPlatform).join(','),
+        go: upstream ? setupGoVersion(upstream) : null,
+      };
+    });
     // github: one line, ready for $GITHUB_OUTPUT and fromJSON().
     env.io.out(`${format === 'github' ? JSON.stringify({ include }) : JSON.stringify(include, null, 2)}\n`);
     return 0;

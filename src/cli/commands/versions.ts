@@ -38,6 +38,7 @@ export async function runVersions(opts: VersionsOptions, io: Io, signal: AbortSi
           shape: r.shape,
           supported: r.supported,
           go: r.go,
+          upstreamGo: r.upstreamGo,
         })),
       );
     } else {
@@ -47,8 +48,9 @@ export async function runVersions(opts: VersionsOptions, io: Io, signal: AbortSi
         r.shape,
         r.supported ? (r.buildable ? 'patch+build' : 'patch') : 'no',
         r.go ?? '-',
+        r.upstreamGo ?? '-',
       ]);
-      io.out(`${table([['VERSION', 'COMMIT', 'SHAPE', 'SUPPORTED', 'GO'], ...body])}\n`);
+      io.out(`${table([['VERSION', 'COMMIT', 'SHAPE', 'SUPPORTED', 'GO', 'UPSTREAM GO'], ...body])}\n`);
       const supported = rows.filter((r) => r.supported).length;
       io.err(
         `${rows.length} releases, ${supported} supported (${rows.filter((r) => r.buildable).length} buildable)\n`,
@@ -63,7 +65,7 @@ export async function runVersions(opts: VersionsOptions, io: Io, signal: AbortSi
 export function registerVersions(program: Command, env: CommandEnv): void {
   program
     .command('versions')
-    .description('list the CoreDNS releases of a repository: code shape, support, minimum Go')
+    .description("list the CoreDNS releases of a repository: code shape, support, minimum Go, upstream's Go")
     .option('--repo <url>', 'CoreDNS git repository: URL or local path (default: $VC_COREDNS_REPO or GitHub)')
     .option('--range <range>', "only these: a version, a semver range ('>=1.8.0 <1.10') or latest")
     .option('--json', 'print one JSON document on stdout')
