@@ -6,6 +6,9 @@
 # (/usr/local/share/ca-certificates) and local deselections, which must not end up in a published image.
 # The bundle's bytes are part of the base layer, so a refresh changes the base digest and with it every
 # image's build key. REFRESH_CA_UPGRADE=1 upgrades the package first.
+# Beside the bundle it writes assets/ca-certificates.json: where the bundle came from (distribution,
+# package, version) and the date of that package version (its changelog entry), which every image's
+# SBOM names; vc-coredns checks the recorded sha256 against the bundle before it trusts the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,4 +39,27 @@ chmod 0644 "$tmp"
 mv "$tmp" "$dest"
 trap - EXIT
 version=$(dpkg-query -W -f='${Version}' ca-certificates)
+arch=$(dpkg-query -W -f='${Architecture}' ca-certificates)
+# The date of this package version: the maintainer line of its changelog entry (" -- Name <mail>  DATE").
+changed=$(zcat /usr/share/doc/ca-certificates/changelog.gz 2>/dev/null | sed -n '0,/^ -- /s/^ -- .*>  //p')
+date=""
+if [ -n "$changed" ]; then date=$(date -u -d "$changed" +%Y-%m-%dT%H:%M:%SZ); fi
+. /etc/os-release
+meta="assets/ca-certificates.json"
+cat >"$meta.tmp.$$" <<JSON
+{
+  "file": "ca-certificates.crt",
+  "sha256": "$(sha256sum "$dest" | cut -d' ' -f1)",
+  "certificates": ${#certs[@]},
+  "source": {
+    "distribution": "${ID}",
+    "distributionVersion": "${VERSION_ID:-}",
+    "package": "ca-certificates",
+    "version": "$version",
+    "architecture": "$arch"
+  },
+  "date": "$date"
+}
+JSON
+mv "$meta.tmp.$$" "$meta"
 echo "refresh-ca-bundle: $dest from ca-certificates $version: ${#certs[@]} certificates, $(wc -c <"$dest") bytes" >&2

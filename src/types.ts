@@ -1,5 +1,7 @@
 // Stage types shared by the whole pipeline:
 // resolve (versions) -> checkout (source) -> patch -> build (Go) -> assemble (image) -> publish (sinks)
+import type { Artifact } from './attest/artifact.js';
+import type { ArtifactSource } from './attest/read.js';
 
 export type Shape = 'single-stack' | 'dual-stack';
 export type ShapeOrNone = Shape | 'none';
@@ -85,6 +87,8 @@ export interface Binary {
   platform: Platform;
   path: string;
   sha256: string;
+  /** the make command that built it (no machine paths) and the -ldflags make passed to go build (null: none) */
+  make?: { command: string; ldflags: string | null };
 }
 
 export interface Descriptor {
@@ -160,4 +164,8 @@ export interface Sink {
   current?(tag: string, signal?: AbortSignal): Promise<Current>;
   /** Points `tag` at the image `held` names without writing it again (a skipped version's --also-tag). */
   addTag?(held: Held, tag: string, signal?: AbortSignal): Promise<Published>;
+  /** Stores artifacts (SBOM, provenance) that refer to an image it holds (OCI layout, registry). */
+  attach?(artifacts: readonly Artifact[], signal?: AbortSignal): Promise<void>;
+  /** Where it keeps the artifacts that refer to its images. */
+  artifacts?(): ArtifactSource;
 }

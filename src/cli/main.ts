@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isVcError, VcError } from '../errors.js';
@@ -10,17 +10,12 @@ import { registerManifest } from './commands/manifest.js';
 import { registerMatrix } from './commands/matrix.js';
 import { registerPatch } from './commands/patch.js';
 import { registerPrepare } from './commands/prepare.js';
+import { registerSbom } from './commands/sbom.js';
 import type { CommandEnv } from './commands/shared.js';
 import { registerVerify } from './commands/verify.js';
 import { registerVersions } from './commands/versions.js';
 import { type Io, printError, processIo } from './io.js';
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
+import { packageVersion } from './version.js';
 
 class Exit {
   constructor(readonly code: number) {}
@@ -64,6 +59,7 @@ Examples:
   registerBuild(program, env);
   registerMatrix(program, env);
   registerVerify(program, env);
+  registerSbom(program, env);
   registerManifest(program, env);
   registerKeygen(program, env);
   registerCache(program, env);

@@ -122,15 +122,29 @@ function quoteArg(arg: string): string {
 }
 
 /**
- * The command as a shell line someone can paste to run it again: `cd DIR && env VAR=... make ...`,
- * naming only the variables the build sets (PATH as `<go bin>:$PATH`).
+ * The command without the machine's paths (no `cd`, no PATH): what an SBOM records of how a binary was
+ * built, the same on every machine for the same build.
  */
-export function formatCommand(cmd: Command, cwd: string, ctx: CommandContext): string {
+export function formatMakeCommand(cmd: Command, ctx: CommandContext): string {
+  return `env ${shownEnv(cmd, ctx).join(' ')} ${[cmd.file, ...cmd.args].map(quoteArg).join(' ')}`;
+}
+
+/** The variables the build sets (not those it passes on from the caller), as VAR=value words. */
+function shownEnv(cmd: Command, ctx: CommandContext): string[] {
   const shown: string[] = [];
   for (const k of ['CGO_ENABLED', 'GOFLAGS', 'GOARM', 'GOTOOLCHAIN', 'GOENV', 'SOURCE_DATE_EPOCH']) {
     const v = cmd.env[k];
     if (v !== undefined && v !== ctx.env[k]) shown.push(quoteArg(`${k}=${v}`));
   }
+  return shown;
+}
+
+/**
+ * The command as a shell line someone can paste to run it again: `cd DIR && env VAR=... make ...`,
+ * naming only the variables the build sets (PATH as `<go bin>:$PATH`).
+ */
+export function formatCommand(cmd: Command, cwd: string, ctx: CommandContext): string {
+  const shown = shownEnv(cmd, ctx);
   shown.push(`PATH=${shellQuote(dirname(ctx.go.path))}:"$PATH"`);
   return `cd ${shellQuote(cwd)} && env ${shown.join(' ')} ${[cmd.file, ...cmd.args].map(quoteArg).join(' ')}`;
 }

@@ -4,6 +4,7 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { goBuildCommandFromLog } from '../attest/go-command.js';
 import { badInput, VcError } from '../errors.js';
 import type { Binary, Checkout, Platform } from '../types.js';
 import { abortError } from '../util/abort.js';
@@ -22,6 +23,7 @@ import {
   type Command,
   type CommandContext,
   formatCommand,
+  formatMakeCommand,
   perArchCommand,
   releaseCommand,
 } from './commands.js';
@@ -219,11 +221,13 @@ export async function compileBinaries(
   const built = (p: Platform) =>
     join(dir, req.releaseMakefile ? binaryPath({ os: p.os, arch: p.arch }) : binaryPath(p));
 
+  // How each binary was made (for its SBOM): the make command and the -ldflags its log shows.
+  const made = new Map<string, NonNullable<Binary['make']>>();
   try {
     // A binary from an earlier run must never pass for this one's.
     await Promise.all(platforms.map((p) => rm(built(p), { force: true })));
     if (req.releaseMakefile) {
-      await buildWithReleaseMakefile(req, platforms, ctx, run, signal, built, progress);
+      await buildWithReleaseMakefile(req, platforms, ctx, run, signal, built, progress, made);
     } else {
       const jobs = req.jobs > 0 ? Math.max(1, Math.floor(req.jobs)) : defaultJobs();
       // The first failure (or the caller's abort) stops every process of this build.
@@ -250,13 +254,14 @@ export async function compileBinaries(
             const where = formatPlatform(platform);
             throw await failure({ where, cmd, logFile, header, ...r }, req, ctx);
           }
+          made.set(formatPlatform(platform), await makeInfo(cmd, ctx, logFile, platform));
           progress(platform, 'done', secondsSince(t0));
         },
         signal,
       );
     }
     if (signal?.aborted) throw aborted(version, signal);
-    return await copyOut(req, platforms, built, signal);
+    return await copyOut(req, platforms, built, signal, made);
   } catch (e) {
     await Promise.all(platforms.map((p) => rm(built(p), { force: true })));
     if (signal?.aborted) throw aborted(version, signal);
@@ -274,6 +279,7 @@ async function buildWithReleaseMakefile(
   signal: AbortSignal | undefined,
   built: (p: Platform) => string,
   progress: (platform: Platform, stage: CompileStage, seconds?: number) => void,
+  made: Map<string, NonNullable<Binary['make']>>,
 ): Promise<void> {
   const { version } = req.checkout.release;
   const cmd = releaseCommand(platforms, ctx);
@@ -302,7 +308,18 @@ async function buildWithReleaseMakefile(
     throw await failure({ where, cmd, logFile, header, ...r }, req, ctx);
   }
   const seconds = secondsSince(t0);
+  for (const p of platforms) made.set(formatPlatform(p), await makeInfo(cmd, ctx, logFile, p));
   for (const p of platforms) progress(p, 'done', seconds);
+}
+
+async function makeInfo(
+  cmd: Command,
+  ctx: CommandContext,
+  logFile: string,
+  platform: Platform,
+): Promise<NonNullable<Binary['make']>> {
+  const goBuild = goBuildCommandFromLog(await readLog(logFile), platform);
+  return { command: formatMakeCommand(cmd, ctx), ldflags: goBuild?.ldflags ?? null };
 }
 
 /** Copies each built binary to outDir (temp + rename), hashing the bytes it writes. */
@@ -311,6 +328,7 @@ async function copyOut(
   platforms: Platform[],
   built: (p: Platform) => string,
   signal: AbortSignal | undefined,
+  made: ReadonlyMap<string, NonNullable<Binary['make']>>,
 ): Promise<Binary[]> {
   const written: string[] = [];
   try {
@@ -322,11 +340,51 @@ async function copyOut(
       await mkdir(join(dest, '..'), { recursive: true });
       await writeFileAtomic(dest, bytes, 0o755);
       written.push(dest);
-      out.push({ platform, path: dest, sha256: sha256Hex(bytes) });
+      const make = made.get(formatPlatform(platform));
+      out.push({ platform, path: dest, sha256: sha256Hex(bytes), ...(make ? { make } : {}) });
     }
     return out;
   } catch (e) {
     await Promise.all(written.map((p) => rm(p, { force: true })));
     throw e;
   }
+}
+
+/**
+ * The make command and -ldflags each platform's build uses, from `make -n` (make prints the recipe and
+ * runs nothing): what an SBOM added to an image that is already current records, without compiling.
+ */
+export async function dryRunMake(
+  req: Omit<CompileRequest, 'outDir' | 'jobs' | 'onProgress' | 'onWarning'>,
+  run: Runner = execaRunner,
+  signal?: AbortSignal,
+): Promise<Map<string, NonNullable<Binary['make']>>> {
+  const { version } = req.checkout.release;
+  const { platforms, gitCommit } = validate({ ...req, outDir: '', jobs: 1 });
+  const ctx: CommandContext = {
+    go: req.go,
+    gitCommit,
+    sourceDateEpoch: req.sourceDateEpoch,
+    env: req.env ?? process.env,
+    ...(req.buildEnv ? { extraEnv: req.buildEnv } : {}),
+  };
+  await mkdir(req.logDir, { recursive: true });
+  const made = new Map<string, NonNullable<Binary['make']>>();
+  const cmds = req.releaseMakefile
+    ? platforms.map((p) => ({ p, cmd: releaseCommand(platforms, ctx), what: 'release' as const }))
+    : platforms.map((p) => ({ p, cmd: perArchCommand(p, ctx), what: p }));
+  for (const { p, cmd, what } of cmds) {
+    const logFile = join(req.logDir, logFileName(version, what).replace(/\.log$/, '-dry-run.log'));
+    const header = `# vc-coredns: make -n of CoreDNS ${version} (nothing is built)\n\n`;
+    const r = await run(cmd.file, ['-n', ...cmd.args], {
+      cwd: req.checkout.dir,
+      env: cmd.env,
+      logFile,
+      header,
+      ...(signal ? { signal } : {}),
+    });
+    if (r.aborted && signal) throw aborted(version, signal);
+    made.set(formatPlatform(p), await makeInfo(cmd, ctx, logFile, p));
+  }
+  return made;
 }

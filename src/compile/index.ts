@@ -15,6 +15,7 @@ export {
   type CompileStage,
   compileBinaries,
   defaultJobs,
+  dryRunMake,
   logFileName,
 } from './compile.js';
 export { INHERITED, inheritedEnv, parseBuildEnv } from './environment.js';

@@ -3,21 +3,28 @@
 // version. `build --dry-run` stops after preflight and says what would happen.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import type Dockerode from 'dockerode';
-import { compileBinaries, type GoChoice, type GoUsed } from '../compile/index.js';
+import type { ArtifactKind } from '../attest/artifact.js';
+import { type AttestedIndex, attestedIndex, type PlatformBuild } from '../attest/compose.js';
+import { statementBytes } from '../attest/statement.js';
+import { compileBinaries, dryRunMake, type GoChoice, type GoUsed } from '../compile/index.js';
 import { isVcError, redact } from '../errors.js';
-import { assembleImage, type BaseImage, buildKey, imageLabels } from '../image/index.js';
+import { assembleImage, type BaseImage, buildKey, imageLabels, publicSourceUrl } from '../image/index.js';
+import { imageFile } from '../image/read-image.js';
 import { type PatchDeps, patchId } from '../patch/index.js';
 import { outputLocation } from '../publish/outputs.js';
 import { fanOutSink, signatureStoreFor, sinkFor } from '../publish/sinks.js';
 import type { RegistryClient } from '../registry/client.js';
+import { repoName } from '../registry/ref.js';
 import type { PasswordSource } from '../sign/key-file.js';
 import { signImage } from '../sign/store.js';
 import { commitTime, copySource, type SourceCopy, withCheckout } from '../source/index.js';
 import type { Descriptor, Release, Sink } from '../types.js';
 import { formatPlatform, hostPlatform, platformOf } from '../versions/index.js';
+import { makeAttestations, missingKinds, wantedKinds, writeFiles } from './attest.js';
 import type { Context } from './context.js';
+import { readImageSource } from './image-source.js';
 import { loadBase, loadBinaries } from './load.js';
 import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type VersionPlan } from './plan.js';
 import { goChoices, type Preflight, runPreflight, signingKey } from './preflight.js';
@@ -229,7 +236,6 @@ async function skipIfCurrent(
   for (const tag of v.tags.slice(1)) refs.push(...(await fan.addTag(held, tag, ctx.signal)).refs);
   // With --sign-key a current image must carry a signature by the key: added here, nothing compiled.
   await sign({ digest: held.descriptor.digest, manifests: held.manifests });
-  ctx.reporter.finish(version, 'skipped', 'the target already has this build');
   return entry(v, { digest: held.descriptor.digest, refs, skipped: true, go });
 }
 
@@ -274,13 +280,60 @@ async function buildVersion(
     : null;
   let key = keyOf(v, started, base, choice.version);
 
-  // Skip if every target already carries this build key (only targets that can say so: oci, registry).
+  const attesting = req.attest !== undefined && (req.attest.sbom || req.attest.provenance);
+  const attestBase = (goVersion: string, goSource: string, buildKeyValue: string) => ({
+    opts: req.attest ?? { sbom: false, provenance: false, toolVersion: '' },
+    env,
+    release: { version, commit: release.commit },
+    sourceUrl: publicSourceUrl(req.source ? `file://${resolvePath(ctx.cwd, req.source)}` : req.repoUrl),
+    sourceTreeHash: started.source?.treeHash,
+    tag: v.tag,
+    goVersion: `go${goVersion}`,
+    goSource,
+    buildKey: buildKeyValue,
+    startedOn,
+  });
+  const startedOn = new Date();
+
+  // Skip if every target already carries this build key (only targets that can say so: oci, registry)
+  // and the SBOM and provenance asked for; when only those are missing, they are added without compiling.
   if (!req.force && v.binariesDir === null) {
     const fan = fanOutSink(targets.map((t) => t.sink));
     const skipped = await skipIfCurrent(v, fan, key, chosenGo(choice), ctx, (image) =>
       signTargets(v, targets, image, [], started, effects, ctx),
     );
-    if (skipped) return skipped;
+    if (skipped?.digest) {
+      const wanted = req.attest ? wantedKinds(req.attest) : [];
+      const digest = skipped.digest;
+      const missing = await Promise.all(
+        targets.map((t) =>
+          t.sink.artifacts ? missingKinds(t.sink.artifacts(), digest, wanted, signal) : [],
+        ),
+      );
+      const adding = missing.some((m) => m.length > 0);
+      if (adding) {
+        const go = await started.preflight.get(goChoices).chooser.obtain(choice);
+        await attachToCurrent(
+          v,
+          started,
+          targets,
+          missing,
+          base,
+          go,
+          attestBase(go.version, go.source, key),
+          effects,
+          ctx,
+        );
+      }
+      reporter.finish(
+        version,
+        'skipped',
+        adding
+          ? 'the target already has this build; added its SBOM and provenance'
+          : 'the target already has this build',
+      );
+      return skipped;
+    }
   }
 
   // Had before cloning (a download, the toolchain switch): a Go that cannot be had fails (or, with
@@ -296,7 +349,7 @@ async function buildVersion(
   const outDir = v.binariesDir ?? (tmp as string);
   try {
     const built = await withWorkTree(release, started, ctx, async (dir) => {
-      await patchTree(version, dir, req.key, effects.patchDeps, reporter);
+      const patch = await patchTree(version, dir, req.key, effects.patchDeps, reporter);
       const sourceDateEpoch = started.source
         ? (started.source.commitTime ?? sourceEpochFromEnv(env))
         : await commitTime(dir, { signal, env });
@@ -320,38 +373,91 @@ async function buildVersion(
         undefined,
         signal,
       );
-      return { binaries, sourceDateEpoch };
+      return { binaries, sourceDateEpoch, diff: patch.diff };
     });
 
     const refs: string[] = v.binariesDir === null ? [] : built.binaries.map((b) => b.path);
     let digest: string | null = null;
+    const loaded = await loadBinaries(built.binaries);
+    const platformBuilds: PlatformBuild[] = loaded.map((b, i) => ({
+      platform: b.platform,
+      bytes: b.bytes,
+      make: built.binaries[i]?.make ?? null,
+    }));
+    const patch = { id: patchId(req.key), annotationKey: req.key, diff: built.diff };
+    const attestInput = attestBase(go.version, go.source, key);
+    // binaries: the SBOM of each bare binary beside it, the provenance of all of them at the top.
+    if (v.binariesDir !== null && attesting) {
+      reporter.stage(version, 'attest', v.binariesDir);
+      const bare = await makeAttestations({
+        ...attestInput,
+        index: null,
+        binaries: platformBuilds,
+        labels: {},
+        patch,
+        base: null,
+        sourceDateEpoch: built.sourceDateEpoch,
+      });
+      await writeFiles(v.binariesDir, bare, 'per-platform');
+      if (!base && req.attest?.attestationsDir) {
+        await writeFiles(join(req.attest.attestationsDir, version), bare, 'named');
+      }
+    }
     if (base) {
       reporter.stage(version, 'assemble');
+      const labels = imageLabels({
+        release,
+        annotationKey: req.key,
+        repoUrl: req.source ? `file://${resolvePath(ctx.cwd, req.source)}` : req.repoUrl,
+        goVersion: `go${go.version}`,
+        patch: patchId(req.key),
+        buildKey: key,
+        sourceDateEpoch: built.sourceDateEpoch,
+      });
       const index = assembleImage({
-        binaries: await loadBinaries(built.binaries),
+        binaries: loaded,
         base,
         era,
-        labels: imageLabels({
-          release,
-          annotationKey: req.key,
-          repoUrl: req.source ? `file://${resolvePath(ctx.cwd, req.source)}` : req.repoUrl,
-          goVersion: `go${go.version}`,
-          patch: patchId(req.key),
-          buildKey: key,
-          sourceDateEpoch: built.sourceDateEpoch,
-        }),
+        labels,
         sourceDateEpoch: built.sourceDateEpoch,
       });
       digest = index.digest;
+      const attestations = attesting
+        ? await makeAttestations({
+            ...attestInput,
+            index: attestedIndex(index),
+            binaries: platformBuilds,
+            labels,
+            patch,
+            base,
+            sourceDateEpoch: built.sourceDateEpoch,
+          })
+        : null;
       for (const t of targets) {
         reporter.stage(version, 'publish', t.plan.name);
         for (const tag of t.plan.tags) refs.push(...(await t.sink.write(index, tag, signal)).refs);
+        if (!attestations) continue;
+        if (t.sink.attach && attestations.artifacts.length > 0)
+          await t.sink.attach(attestations.artifacts, signal);
+        if (t.plan.output.kind === 'docker-archive') {
+          await writeFiles(dirname(t.plan.output.file), attestations, 'single', t.plan.platform ?? undefined);
+        }
       }
+      if (attestations && req.attest?.attestationsDir) {
+        await writeFiles(join(req.attest.attestationsDir, version), attestations, 'named');
+      }
+      // The SBOMs and the provenance as signed DSSE envelopes (`.att`), beside the signatures.
+      const statements = attestations
+        ? [
+            ...attestations.sboms.map((s) => statementBytes(s.statement)),
+            ...(attestations.provenance ? [attestations.provenance.bytes] : []),
+          ]
+        : [];
       await signTargets(
         v,
         targets,
         { digest: index.digest, manifests: index.manifests.map((m) => m.manifest.descriptor) },
-        [],
+        statements,
         started,
         effects,
         ctx,
@@ -366,6 +472,97 @@ async function buildVersion(
     });
   } finally {
     if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The image a target holds under the version's tag, with its layers (for the binaries in it). */
+async function heldImage(t: Target, tag: string, effects: BuildEffects, ctx: Context) {
+  const o = t.plan.output;
+  const spec =
+    o.kind === 'oci'
+      ? `oci:${o.dir}:${tag}`
+      : o.kind === 'registry'
+        ? `${repoName(o.ref)}:${o.ref.tag ?? tag}`
+        : null;
+  if (spec === null) return null;
+  return (await readImageSource(spec, { registry: effects.registry }, { signal: ctx.signal })).image;
+}
+
+/**
+ * Adds the SBOM and provenance an image that is already current lacks, without compiling: the
+ * binaries come from the image itself, the patch from a fresh patch of the checkout, the make command
+ * and its -ldflags from `make -n`.
+ */
+async function attachToCurrent(
+  v: VersionPlan,
+  started: Started,
+  targets: Target[],
+  missing: ArtifactKind[][],
+  base: BaseImage | null,
+  go: GoUsed,
+  attestBase: Omit<
+    Parameters<typeof makeAttestations>[0],
+    'index' | 'binaries' | 'labels' | 'patch' | 'base' | 'sourceDateEpoch'
+  >,
+  effects: BuildEffects,
+  ctx: Context,
+): Promise<void> {
+  const { reporter, signal, env } = ctx;
+  const req = started.plan.request;
+  const { release } = v;
+  const { version } = release;
+  const source = targets.find((t) => t.plan.output.kind === 'oci') ?? targets[0];
+  const image = source ? await heldImage(source, v.tag, effects, ctx) : null;
+  if (!image) return;
+  reporter.stage(version, 'attest', 'adding the SBOM and provenance to the current image');
+  const index: AttestedIndex = {
+    descriptor: image.descriptor,
+    images: image.images.map((i) => ({ platform: i.platform, manifestDigest: i.descriptor.digest })),
+  };
+  const prepared = await withWorkTree(release, started, ctx, async (dir) => {
+    const patch = await patchTree(version, dir, req.key, effects.patchDeps, reporter);
+    const sourceDateEpoch = started.source
+      ? (started.source.commitTime ?? sourceEpochFromEnv(env))
+      : await commitTime(dir, { signal, env });
+    const made = await dryRunMake(
+      {
+        checkout: { dir, release, owned: true },
+        platforms: index.images.map((i) => i.platform),
+        go: { path: go.path, version: go.version },
+        buildEnv: req.buildEnv,
+        releaseMakefile: req.releaseMakefile,
+        logDir: join(ctx.cacheDir, 'logs'),
+        sourceDateEpoch,
+        gitCommit: release.commit,
+        env,
+      },
+      undefined,
+      signal,
+    );
+    return { diff: patch.diff, sourceDateEpoch, made };
+  });
+  const binaries: PlatformBuild[] = image.images.flatMap((i) => {
+    const bytes = imageFile(i, '/coredns')?.data;
+    return bytes
+      ? [{ platform: i.platform, bytes, make: prepared.made.get(formatPlatform(i.platform)) ?? null }]
+      : [];
+  });
+  const attestations = await makeAttestations({
+    ...attestBase,
+    index,
+    binaries,
+    labels: image.labels,
+    patch: { id: patchId(req.key), annotationKey: req.key, diff: prepared.diff },
+    base,
+    sourceDateEpoch: prepared.sourceDateEpoch,
+  });
+  for (const [i, t] of targets.entries()) {
+    const kinds = missing[i] ?? [];
+    const artifacts = attestations.artifacts.filter((a) => kinds.includes(a.kind));
+    if (t.sink.attach && artifacts.length > 0) await t.sink.attach(artifacts, signal);
+  }
+  if (req.attest?.attestationsDir) {
+    await writeFiles(join(req.attest.attestationsDir, version), attestations, 'named');
   }
 }
 

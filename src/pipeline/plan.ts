@@ -10,6 +10,7 @@ import { describeOutput, type Output, singlePlatformOutput } from '../publish/ou
 import { isValidTag, parseRef, refTag, repoName } from '../registry/ref.js';
 import type { Platform, Release } from '../types.js';
 import { formatPlatform, parsePlatforms, samePlatform } from '../versions/index.js';
+import type { AttestOptions } from './attest.js';
 import type { Selection } from './resolve.js';
 
 export interface BuildRequest {
@@ -41,6 +42,8 @@ export interface BuildRequest {
   alsoTag: string[];
   /** `--sign-key FILE`: cosign-sign what goes to registries and OCI layouts */
   signKey?: string;
+  /** SBOM and provenance: what to attach and where else to write them (none when absent) */
+  attest?: AttestOptions;
 }
 
 /** The machine the build runs on, as far as the plan needs it. */

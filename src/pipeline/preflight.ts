@@ -207,11 +207,31 @@ export const signingKey: PreflightCheck<SigningKey> = {
   run: (plan, { effects }) => openKeyFile(plan.request.signKey as string, effects.password),
 };
 
+/** `--attestations-dir DIR` is a folder this user can write in (or can be made in one). */
+export const attestationsDir: PreflightCheck<void> = {
+  name: 'attestations',
+  applies: (plan) => plan.request.attest?.attestationsDir !== undefined,
+  run: async (plan) => {
+    const dir = plan.request.attest?.attestationsDir as string;
+    const st = await stat(dir).catch(() => null);
+    if (st && !st.isDirectory()) {
+      throw badInput(`--attestations-dir ${dir} is a file, not a folder`, 'BAD_OUTPUT', 'name a folder');
+    }
+    await writableFolder(dir, `--attestations-dir ${dir}`);
+  },
+};
+
 /**
  * Every check, in order. Add yours here (one line): the daemon and Docker contexts, registry auth, the
  * signing key's password, which Go builds each version.
  */
-export const PREFLIGHT: readonly PreflightCheck[] = [outputPaths, signingKey, buildTools, goChoices];
+export const PREFLIGHT: readonly PreflightCheck[] = [
+  outputPaths,
+  attestationsDir,
+  signingKey,
+  buildTools,
+  goChoices,
+];
 
 /** Runs every check that applies to the plan, in order; the first failure stops the build. */
 export async function runPreflight(

@@ -3,7 +3,7 @@ import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { badInput, redact } from '../errors.js';
 import type { AnnotationKey } from '../patch/annotation-key.js';
-import { defaultPatchDeps, type PatchDeps, patchServiceGo } from '../patch/index.js';
+import { defaultPatchDeps, type PatchDeps, patchServiceGo, unifiedDiff } from '../patch/index.js';
 import { checkoutRelease } from '../source/index.js';
 import type { PatchResult } from '../types.js';
 import type { Context, Reporter } from './context.js';
@@ -16,16 +16,16 @@ export async function patchTree(
   key: AnnotationKey,
   patchDeps: PatchDeps | undefined,
   reporter: Reporter,
-): Promise<PatchResult> {
+): Promise<PatchResult & { diff: string }> {
   reporter.stage(version, 'patch');
-  const { result } = await patchServiceGo(
+  const { result, original, patched } = await patchServiceGo(
     { path: dir, key, strategy: 'auto', write: true },
     patchDeps ?? (await defaultPatchDeps()),
   );
   reporter.info(
     `${version}: ${result.alreadyPatched ? 'already patched' : `patched (${result.shape}, ${result.strategy})`}`,
   );
-  return result;
+  return { ...result, diff: unifiedDiff(original, patched) };
 }
 
 export interface PrepareResult {
@@ -70,7 +70,7 @@ export async function prepare(
       await cp(checkout.dir, target, { recursive: true, verbatimSymlinks: true });
       dir = target;
     }
-    const result = await patchTree(version, dir, opts.key, opts.patchDeps, ctx.reporter);
+    const { diff: _diff, ...result } = await patchTree(version, dir, opts.key, opts.patchDeps, ctx.reporter);
     return { version, commit: release.commit, dir, patch: result };
   } catch (e) {
     if (target && created) await rm(target, { recursive: true, force: true });

@@ -17,6 +17,7 @@ import { abortError } from '../util/abort.js';
 import { digestHex } from '../util/digest.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { acquireLock } from '../util/lock.js';
+import { layoutArtifactSource, writeLayoutReferrers } from './oci-referrers.js';
 
 export const OCI_LAYOUT_FILE = 'oci-layout';
 export const OCI_LAYOUT_VERSION = '1.0.0';
@@ -149,7 +150,7 @@ export function withTag(current: OciIndex, descriptor: Descriptor, tag: string):
 }
 
 /** Writers of index.json take turns, in this process and across processes (util/lock.ts). */
-async function withLayoutLock<T>(
+export async function withLayoutLock<T>(
   dir: string,
   signal: AbortSignal | undefined,
   fn: () => Promise<T>,
@@ -254,6 +255,8 @@ export function ociLayoutSink(dir: string): Sink {
       });
       return { refs: [`oci:${dir}:${tag}`], digest: held.descriptor.digest };
     },
+    attach: (artifacts, signal) => writeLayoutReferrers(dir, artifacts, signal),
+    artifacts: () => layoutArtifactSource(dir),
   };
 }
 

@@ -2,6 +2,7 @@ import { badInput, VcError } from '../errors.js';
 import { LABEL } from '../image/labels.js';
 import type { RegistryClient } from '../registry/client.js';
 import { type ImageRef, isValidTag, parseRef, refTag, repoName } from '../registry/ref.js';
+import { pushReferrers, registryArtifactSource } from '../registry/referrers.js';
 import { readRemoteImage } from '../registry/remote-image.js';
 import type { Blob, Current, Held, ImageIndex, Published, Sink } from '../types.js';
 import { shortDigest } from '../util/digest.js';
@@ -37,6 +38,10 @@ export function registrySink(
   return {
     name: `registry ${name}`,
     current: (tag, signal) => registryCurrent(client, target, refTag(target, tag), signal),
+    async attach(artifacts, signal) {
+      await pushReferrers(client.repository(target, { push: true }), artifacts, signal);
+    },
+    artifacts: () => registryArtifactSource(client.repository(target)),
     async addTag(held: Held, tag: string, signal?: AbortSignal): Promise<Published> {
       const finalTag = refTag(target, tag);
       const { digest } = held.descriptor;

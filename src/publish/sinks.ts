@@ -101,5 +101,10 @@ export function fanOutSink(sinks: readonly Sink[]): Sink {
       return { refs, digest: held.descriptor.digest };
     };
   }
+  if (sinks.some((s) => s.attach)) {
+    fan.attach = async (artifacts, signal) => {
+      for (const s of sinks) await s.attach?.(artifacts, signal);
+    };
+  }
   return fan;
 }

@@ -336,12 +336,25 @@ export class Repository {
   }
 
   /** PUT of a manifest or index by tag or digest; returns the digest of the bytes. */
-  putManifest(
+  async putManifest(
     reference: string,
     mediaType: string,
     bytes: Uint8Array,
     signal?: AbortSignal,
   ): Promise<string> {
+    return (await this.putManifestWithSubject(reference, mediaType, bytes, signal)).digest;
+  }
+
+  /**
+   * PUT of a manifest, also returning the `OCI-Subject` header: a registry with the referrers API sets it
+   * when it indexed the manifest's `subject` (null otherwise: the pusher then keeps the referrers tag).
+   */
+  putManifestWithSubject(
+    reference: string,
+    mediaType: string,
+    bytes: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<{ digest: string; subject: string | null }> {
     const digest = digestOf(bytes, 'sha256');
     const what = `pushing manifest ${reference.startsWith('sha256:') ? short(reference) : reference} to ${this.name}`;
     return this.guard(
@@ -359,7 +372,33 @@ export class Repository {
             code: 'REGISTRY_DIGEST_MISMATCH',
           });
         this.t.stats.manifestsPut++;
-        return digest;
+        return { digest, subject: res.headers.get('oci-subject') };
+      },
+      signal,
+    );
+  }
+
+  /**
+   * GET of the referrers API (`/v2/<name>/referrers/<digest>`): the index of manifests whose subject is
+   * `digest`, or null when the registry has no referrers API (404, as distribution 2.8 answers).
+   */
+  referrers(digest: string, signal?: AbortSignal): Promise<Uint8Array | null> {
+    const what = `listing the referrers of ${short(digest)} in ${this.name}`;
+    return this.guard(
+      what,
+      async () => {
+        const res = await this.send('GET', this.url(`referrers/${digest}`), what, signal, {
+          headers: { Accept: MEDIA_TYPE.index },
+        });
+        if (res.status === 404) {
+          await res.body?.cancel();
+          return null;
+        }
+        if (!res.ok) return this.fail(res, what);
+        const ct = contentType(res);
+        const bytes = await this.t.bodyBytes(res, this.ref.registry, what, signal);
+        // A registry without the API may answer 200 with something else (an HTML page, an error).
+        return ct === MEDIA_TYPE.index ? bytes : null;
       },
       signal,
     );
@@ -426,32 +465,6 @@ export class Repository {
           mediaType: contentType(res) ?? 'application/octet-stream',
           size: Number(res.headers.get('content-length') ?? '0'),
         };
-      },
-      signal,
-    );
-  }
-
-  /**
-   * GET of the referrers API (`/v2/<name>/referrers/<digest>`): the index of manifests whose subject is
-   * `digest`, or null when the registry has no referrers API (404, as distribution 2.8 answers).
-   */
-  referrers(digest: string, signal?: AbortSignal): Promise<Uint8Array | null> {
-    const what = `listing the referrers of ${short(digest)} in ${this.name}`;
-    return this.guard(
-      what,
-      async () => {
-        const res = await this.send('GET', this.url(`referrers/${digest}`), what, signal, {
-          headers: { Accept: MEDIA_TYPE.index },
-        });
-        if (res.status === 404) {
-          await res.body?.cancel();
-          return null;
-        }
-        if (!res.ok) return this.fail(res, what);
-        const ct = contentType(res);
-        const bytes = await this.t.bodyBytes(res, this.ref.registry, what, signal);
-        // A registry without the API may answer 200 with something else (an HTML page, an error).
-        return ct === MEDIA_TYPE.index ? bytes : null;
       },
       signal,
     );

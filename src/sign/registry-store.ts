@@ -5,7 +5,7 @@
 
 import { MEDIA_TYPE } from '../image/oci.js';
 import type { Repository } from '../registry/client.js';
-import type { Descriptor } from '../types.js';
+import { listReferrers } from '../registry/referrers.js';
 import { isBundleMediaType } from './bundle.js';
 import { type SignatureLayer, signatureDescriptors } from './cosign-manifest.js';
 import { MAX_SIGNATURE_LAYER_BYTES, MAX_SIGNATURE_LAYERS, type SignatureStore } from './store.js';
@@ -28,16 +28,6 @@ async function fetchLayers(
   return layers;
 }
 
-function listed(bytes: Uint8Array | null): Descriptor[] {
-  if (!bytes) return [];
-  try {
-    const index = JSON.parse(Buffer.from(bytes).toString('utf8')) as { manifests?: Descriptor[] };
-    return (index.manifests ?? []).filter((d) => typeof d?.digest === 'string');
-  } catch {
-    return [];
-  }
-}
-
 /** The signature store of a repository (`repo` needs push access to write). */
 export function registrySignatureStore(repo: Repository): SignatureStore {
   return {
@@ -47,12 +37,7 @@ export function registrySignatureStore(repo: Repository): SignatureStore {
       return fetchLayers(repo, (await repo.getManifest(tag, signal)).bytes, signal);
     },
     async bundles(digest, signal) {
-      const api = listed(await repo.referrers(digest, signal));
-      const tag = digest.replace(':', '-');
-      const tagged = (await repo.headManifest(tag, signal))
-        ? listed((await repo.getManifest(tag, signal)).bytes)
-        : [];
-      const all = [...api, ...tagged.filter((t) => !api.some((a) => a.digest === t.digest))];
+      const { referrers: all } = await listReferrers(repo, digest, signal);
       const out: Uint8Array[] = [];
       for (const d of all.slice(0, MAX_SIGNATURE_LAYERS)) {
         if (!isBundleMediaType(d.artifactType)) continue;

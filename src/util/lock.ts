@@ -195,7 +195,9 @@ export async function acquireLock(path: string, opts: LockOptions): Promise<Lock
     const owner = await readOwner(lockPath);
     const dead =
       owner === null
-        ? Date.now() - ((await stat(lockPath).catch(() => null))?.mtimeMs ?? 0) > ownerlessMs
+        ? // A lock that vanished meanwhile is not an old one: try again (treating it as ancient would take
+          // over, and remove, a lock made just now whose owner file is not written yet).
+          Date.now() - ((await stat(lockPath).catch(() => null))?.mtimeMs ?? Date.now()) > ownerlessMs
         : await ownerIsDead(owner);
     if (dead) {
       log(

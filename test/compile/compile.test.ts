@@ -65,6 +65,16 @@ describe('compileBinaries: two eras, patch end to end', () => {
       expect(b.sha256).toBe(sha256(await readFile(b.path)));
       expect((await stat(b.path)).mode & 0o111).toBe(0o111);
     }
+    // What the SBOM records of the build: the make command (no machine paths) and the -ldflags make
+    // passed, which Go itself leaves out of the binary under -trimpath.
+    const gitCommit = co.release.commit.slice(0, 7);
+    expect(bins[1]?.make).toEqual({
+      command: expect.stringMatching(
+        /^env CGO_ENABLED=0 GOFLAGS="[^"]*-trimpath[^"]*" GOTOOLCHAIN=local (GOENV=off )?SOURCE_DATE_EPOCH=\d+ make coredns BINARY=build\/linux\/arm64\/coredns SYSTEM="GOOS=linux GOARCH=arm64" /,
+      ),
+      ldflags: `-s -w -X github.com/coredns/coredns/coremain.GitCommit=${gitCommit}`,
+    });
+    expect(bins[1]?.make?.command).not.toContain(w);
     expect(await elfMachine(join(w, 'out/linux/amd64/coredns'))).toBe(EM.amd64);
     expect(await elfMachine(join(w, 'out/linux/arm64/coredns'))).toBe(EM.arm64);
     expect(await filesUnder(req.outDir)).toEqual(['linux/amd64/coredns', 'linux/arm64/coredns']);

@@ -219,6 +219,32 @@ describe('build --sign-key', () => {
     const ok = await cosignVerify(`${registry.host}/coredns:v1.7.1`, join(work, 'theirs.pub'));
     expect(ok.exitCode, ok.stderr).toBe(0);
     expect((await cosignVerify(`${registry.host}/coredns:v1.7.1`)).exitCode).not.toBe(0); // our other key
+    // the build's provenance (index) and SBOMs (each platform) are signed DSSE attestations too
+    const att = await cosign([
+      'verify-attestation',
+      '--key',
+      join(work, 'theirs.pub'),
+      '--type',
+      'slsaprovenance1',
+      '--insecure-ignore-tlog',
+      '--allow-http-registry',
+      `${registry.host}/coredns:v1.7.1`,
+    ]);
+    outputs.push(att.stdout, att.stderr);
+    expect(att.exitCode, att.stderr).toBe(0);
+    const [amd64] = (await digests(`${registry.host}/coredns:v1.7.1`)).slice(1);
+    const sbom = await cosign([
+      'verify-attestation',
+      '--key',
+      join(work, 'theirs.pub'),
+      '--type',
+      'cyclonedx',
+      '--insecure-ignore-tlog',
+      '--allow-http-registry',
+      `${registry.host}/coredns@${amd64}`,
+    ]);
+    outputs.push(sbom.stdout, sbom.stderr);
+    expect(sbom.exitCode, sbom.stderr).toBe(0);
     const v = await run(['verify', `${registry.host}/coredns:v1.7.1`, '--key', join(work, 'theirs.pub')]);
     expect(v.exitCode, v.stderr).toBe(0);
     expect(v.stdout).toContain('signature: ok\n');

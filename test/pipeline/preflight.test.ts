@@ -9,6 +9,7 @@ import type { BuildEffects } from '../../src/pipeline/build.js';
 import type { Context } from '../../src/pipeline/context.js';
 import { type BuildRequest, planBuild } from '../../src/pipeline/plan.js';
 import {
+  attestationsDir,
   buildTools,
   goChoices,
   outputPaths,
@@ -162,5 +163,35 @@ describe('outputPaths', () => {
       code: 'BAD_OUTPUT',
       message: `--output docker-archive:${join(work, 'mine')} is a folder`,
     });
+  });
+});
+
+describe('attestationsDir', () => {
+  const withDir = (dir: string) => {
+    const p = plan([]);
+    return {
+      ...p,
+      request: {
+        ...p.request,
+        attest: { sbom: true, provenance: true, toolVersion: '0', attestationsDir: dir },
+      },
+    };
+  };
+
+  it('applies only with --attestations-dir; accepts a folder to be made, refuses a file', async () => {
+    expect(attestationsDir.applies?.(plan([]))).toBe(false);
+    await attestationsDir.run(withDir(join(work, 'att/new')), env);
+    await writeFile(join(work, 'att-file'), 'x');
+    expect(await rejection(attestationsDir.run(withDir(join(work, 'att-file')), env))).toMatchObject({
+      code: 'BAD_OUTPUT',
+      exitCode: 2,
+      message: `--attestations-dir ${join(work, 'att-file')} is a file, not a folder`,
+    });
+    expect(await rejection(attestationsDir.run(withDir(join(work, 'att-file', 'below')), env))).toMatchObject(
+      {
+        code: 'BAD_OUTPUT',
+        message: `--attestations-dir ${join(work, 'att-file', 'below')}: ${join(work, 'att-file', 'below')} is inside something that is not a folder`,
+      },
+    );
   });
 });

@@ -4,6 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sbomArtifact } from '../../src/attest/artifact.js';
+import { readAttestations } from '../../src/attest/read.js';
 import { fanOutSink, ociLayoutSink, parseOutputs, sinkFor } from '../../src/publish/index.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { AMD64, fakeImage } from '../image/fake-image.js';
@@ -73,6 +75,25 @@ describe('fanOutSink', () => {
       `oci:${join(work, 'b')}:latest`,
     ]);
     expect((await b.current?.('latest'))?.held?.descriptor.digest).toBe(one.digest);
+  });
+
+  it('attaches artifacts (an SBOM) to every target that keeps them', async () => {
+    const a = ociLayoutSink(join(work, 'att-a'));
+    const b = ociLayoutSink(join(work, 'att-b'));
+    const fan = fanOutSink([a, b]);
+    const image = fakeImage();
+    await fan.write(image, 'v1');
+    const sbom = sbomArtifact({
+      sbom: new TextEncoder().encode('{"bomFormat":"CycloneDX","specVersion":"1.6"}'),
+      platform: AMD64,
+      subject: image.index.descriptor,
+      created: '2022-05-27T15:00:00Z',
+    });
+    await fan.attach?.([sbom], undefined);
+    for (const s of [a, b]) {
+      const read = await readAttestations((s.artifacts as NonNullable<typeof s.artifacts>)(), image.digest);
+      expect(read.sboms.map((x) => x.digest)).toEqual([sbom.manifest.descriptor.digest]);
+    }
   });
 
   it('cannot tell when one target cannot (a docker-archive is always written)', () => {

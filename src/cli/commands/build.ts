@@ -8,6 +8,7 @@ import { printJson } from '../io.js';
 import { DEFAULT_PLATFORMS, parseChoice, parsePositiveInt } from '../options.js';
 import { passwordSource } from '../password.js';
 import { lineReporter, type Reporter } from '../progress.js';
+import { packageVersion } from '../version.js';
 import type { CommandEnv } from './shared.js';
 
 export interface BuildCliOptions {
@@ -37,6 +38,10 @@ export interface BuildCliOptions {
   signKey?: string;
   quiet?: boolean;
   dryRun?: boolean;
+  /** commander's --no-sbom / --no-provenance */
+  sbom: boolean;
+  provenance: boolean;
+  attestationsDir?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -185,6 +190,14 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
       tagSuffix: opts.tagSuffix,
       alsoTag: opts.alsoTag ?? [],
       ...(opts.signKey !== undefined ? { signKey: opts.signKey } : {}),
+      attest: {
+        sbom: opts.sbom !== false,
+        provenance: opts.provenance !== false,
+        ...(opts.attestationsDir !== undefined
+          ? { attestationsDir: resolvePath(process.cwd(), opts.attestationsDir) }
+          : {}),
+        toolVersion: packageVersion(),
+      },
     };
     const effects: BuildEffects = {
       registry: () => {
@@ -276,6 +289,12 @@ export function registerBuild(program: Command, env: CommandEnv): void {
     .option(
       '--sign-key <file>',
       'cosign-sign each image pushed or written to an OCI layout (password: COSIGN_PASSWORD or asked)',
+    )
+    .option('--no-sbom', 'attach no CycloneDX SBOM (one per platform image by default)')
+    .option('--no-provenance', 'attach no SLSA provenance (attached by default)')
+    .option(
+      '--attestations-dir <dir>',
+      'also write the SBOMs and provenance there, in one folder per version',
     )
     .option('--dry-run', 'print the plan (versions, platforms, targets, tags, what is current) and stop')
     .option('--json', 'print one JSON document on stdout')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import type { AttestationCheck } from '../../attest/verify.js';
 import { badInput } from '../../errors.js';
-import type { VerifyOutcome } from '../../pipeline/verify.js';
+import type { VerifyReport } from '../../pipeline/verify.js';
 import { printJson } from '../io.js';
 import type { CommandEnv } from './shared.js';
 
@@ -29,7 +30,11 @@ async function readKeyOption(file: string) {
   return readPublicKey(text, file);
 }
 
-function printTable(r: VerifyOutcome, env: CommandEnv): void {
+function describeCheck(what: string, c: AttestationCheck): string {
+  return `${what}: ${!c.present ? 'none attached' : c.ok ? 'ok' : 'MISMATCH'}\n`;
+}
+
+function printTable(r: VerifyReport, env: CommandEnv): void {
   const rows = [
     ['PLATFORM', 'MANIFEST', 'ANNOTATION KEY', 'PATCHED'],
     ...r.platforms.map((p) => [
@@ -55,6 +60,8 @@ function printTable(r: VerifyOutcome, env: CommandEnv): void {
   const version = r.labels['org.opencontainers.image.version'];
   if (version)
     env.io.out(`CoreDNS ${version}, commit ${r.labels['org.opencontainers.image.revision'] ?? '?'}\n`);
+  env.io.out(describeCheck('SBOM', r.sbom));
+  env.io.out(describeCheck('provenance', r.provenance));
   env.io.out(r.ok ? 'ok\n' : '');
 }
 
@@ -79,6 +86,9 @@ export async function runVerify(spec: string, opts: VerifyOptions, env: CommandE
   if (opts.json) printJson(env.io, result);
   else printTable(result, env);
   for (const p of result.problems) env.io.err(`problem: ${p}\n`);
+  for (const [what, c] of [['SBOM', result.sbom] as const, ['provenance', result.provenance] as const]) {
+    if (!c.present) env.io.err(`warning: ${spec} has no ${what} attached\n`);
+  }
   for (const p of result.signature?.problems ?? []) env.io.err(`problem: signature: ${p}\n`);
   const count = result.problems.length + (result.signature?.problems.length ?? 0);
   if (!result.ok)
