@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { isVcError, VcError } from '../errors.js';
 import { registerBuild } from './commands/build.js';
 import { registerCache } from './commands/cache.js';
+import { registerKeygen } from './commands/keygen.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerMatrix } from './commands/matrix.js';
 import { registerPatch } from './commands/patch.js';
@@ -64,6 +65,7 @@ Examples:
   registerSmoke(program, env);
   registerSbom(program, env);
   registerManifest(program, env);
+  registerKeygen(program, env);
   registerCache(program, env);
   const configure = (c: Command): void => {
     c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
