@@ -13,6 +13,9 @@ const COMPILED = [
   'test/cli/completion-shells.test.ts',
   'test/package/**/*.test.ts',
   'test/smoke/smoke.test.ts',
+  // cosign (installed by the global set-up) against the CLI
+  'test/sign/cosign.test.ts',
+  'test/sign/keygen-cli.test.ts',
 ];
 
 export default defineConfig({

@@ -6,6 +6,7 @@ import { isVcError, VcError } from '../errors.js';
 import { registerBuild } from './commands/build.js';
 import { registerCache } from './commands/cache.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerKeygen } from './commands/keygen.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerMatrix } from './commands/matrix.js';
 import { registerPatch } from './commands/patch.js';
@@ -66,6 +67,7 @@ Examples:
   registerSmoke(program, env);
   registerSbom(program, env);
   registerManifest(program, env);
+  registerKeygen(program, env);
   registerCache(program, env);
   registerCompletion(program, env);
   const configure = (c: Command): void => {

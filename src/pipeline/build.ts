@@ -7,26 +7,29 @@ import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { ArtifactKind } from '../attest/artifact.js';
 import { type AttestedIndex, attestedIndex, type PlatformBuild } from '../attest/compose.js';
+import { statementBytes } from '../attest/statement.js';
 import { compileBinaries, dryRunMake, type GoChoice, type GoUsed } from '../compile/index.js';
 import { isVcError, redact, VcError } from '../errors.js';
 import { assembleImage, type BaseImage, buildKey, imageLabels, publicSourceUrl } from '../image/index.js';
 import { imageFile } from '../image/read-image.js';
 import { type PatchDeps, patchId } from '../patch/index.js';
 import { outputLocation } from '../publish/outputs.js';
-import { fanOutSink, sinkFor } from '../publish/sinks.js';
+import { fanOutSink, signatureStoreFor, sinkFor } from '../publish/sinks.js';
 import type { RegistryClient } from '../registry/client.js';
 import { repoName } from '../registry/ref.js';
+import type { PasswordSource } from '../sign/key-file.js';
+import { signImage } from '../sign/store.js';
 import { type SmokeDocument, smokeDetails, smokeFailure } from '../smoke/document.js';
 import { runnablePlatforms } from '../smoke/image-binary.js';
 import { commitTime, copySource, type SourceCopy, withCheckout } from '../source/index.js';
-import type { Binary, Platform, Release, Sink } from '../types.js';
-import { formatPlatform, hostPlatform, samePlatform } from '../versions/index.js';
+import type { Binary, Descriptor, Platform, Release, Sink } from '../types.js';
+import { formatPlatform, hostPlatform, platformOf, samePlatform } from '../versions/index.js';
 import { makeAttestations, missingKinds, wantedKinds, writeFiles } from './attest.js';
 import type { Context } from './context.js';
 import { readImageSource } from './image-source.js';
 import { loadBase, loadBinaries } from './load.js';
 import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type VersionPlan } from './plan.js';
-import { commandRunner, goChoices, type Preflight, runPreflight } from './preflight.js';
+import { commandRunner, goChoices, type Preflight, runPreflight, signingKey } from './preflight.js';
 import { patchTree } from './prepare.js';
 import { NO_COMMIT, resolveReleases, sourceRelease } from './resolve.js';
 import { smokeRun } from './smoke.js';
@@ -74,6 +77,8 @@ export interface BuildEffects {
   registry: () => RegistryClient;
   docker: () => Dockerode;
   patchDeps?: PatchDeps;
+  /** the password of a sealed `--sign-key` (the CLI: COSIGN_PASSWORD, else the terminal) */
+  password?: PasswordSource;
 }
 
 /** A build resolved, planned and checked: what build() applies and dryRun() prints. */
@@ -154,6 +159,46 @@ function targetsOf(v: VersionPlan, effects: BuildEffects): Target[] {
     const sink = sinkFor(t.output, { ...effects, platform: t.platform });
     return sink ? [{ plan: t, sink }] : [];
   });
+}
+
+/**
+ * `--sign-key`: signs the image in every target that keeps signatures (registry, OCI layout): the index
+ * and each platform manifest, and the statements given as DSSE attestations. What is already signed by
+ * the key is left as it is, so this is also what makes a current image signed without recompiling.
+ */
+async function signTargets(
+  v: VersionPlan,
+  targets: readonly Target[],
+  image: { digest: string; manifests: readonly { digest: string; platform?: Descriptor['platform'] }[] },
+  statements: readonly Uint8Array[],
+  started: Started,
+  effects: BuildEffects,
+  ctx: Context,
+): Promise<void> {
+  if (started.plan.request.signKey === undefined) return;
+  const key = started.preflight.get(signingKey);
+  const { version } = v.release;
+  for (const t of targets) {
+    const where = signatureStoreFor(t.plan.output, effects);
+    if (!where) continue;
+    ctx.reporter.stage(version, 'sign', t.plan.name);
+    const digests = {
+      reference: where.reference,
+      digests: [
+        { digest: image.digest, label: 'index' },
+        ...image.manifests.map((m) => ({
+          digest: m.digest,
+          label: m.platform ? formatPlatform(platformOf(m.platform)) : m.digest,
+        })),
+      ],
+    };
+    const written = await signImage(where.store, digests, key, statements, ctx.signal);
+    ctx.reporter.info(
+      written.length === 0
+        ? `${version}: ${t.plan.name} is signed by this key already`
+        : `${version}: signed in ${t.plan.name} (${written.length} signature manifest${written.length === 1 ? '' : 's'})`,
+    );
+  }
 }
 
 /** The Go chosen for a version by the preflight (its exact version, no download yet); throws when it cannot be had. */
@@ -255,6 +300,7 @@ async function skipIfCurrent(
   key: string,
   go: BuildEntry['go'],
   ctx: Context,
+  sign: (image: { digest: string; manifests: readonly Descriptor[] }) => Promise<void>,
 ): Promise<VersionEntry | null> {
   if (!fan.current || !fan.addTag) return null;
   const { version } = v.release;
@@ -265,6 +311,8 @@ async function skipIfCurrent(
   if (held === null || held.buildKey !== key) return null;
   const refs = [...held.refs];
   for (const tag of v.tags.slice(1)) refs.push(...(await fan.addTag(held, tag, ctx.signal)).refs);
+  // With --sign-key a current image must carry a signature by the key: added here, nothing compiled.
+  await sign({ digest: held.descriptor.digest, manifests: held.manifests });
   return entry(v, { digest: held.descriptor.digest, refs, skipped: true, go });
 }
 
@@ -328,7 +376,9 @@ async function buildVersion(
   // and the SBOM and provenance asked for; when only those are missing, they are added without compiling.
   if (!req.force && v.binariesDir === null) {
     const fan = fanOutSink(targets.map((t) => t.sink));
-    const skipped = await skipIfCurrent(v, fan, key, chosenGo(choice), ctx);
+    const skipped = await skipIfCurrent(v, fan, key, chosenGo(choice), ctx, (image) =>
+      signTargets(v, targets, image, [], started, effects, ctx),
+    );
     if (skipped?.digest) {
       const wanted = req.attest ? wantedKinds(req.attest) : [];
       const digest = skipped.digest;
@@ -479,6 +529,22 @@ async function buildVersion(
       if (attestations && req.attest?.attestationsDir) {
         await writeFiles(join(req.attest.attestationsDir, version), attestations, 'named');
       }
+      // The SBOMs and the provenance as signed DSSE envelopes (`.att`), beside the signatures.
+      const statements = attestations
+        ? [
+            ...attestations.sboms.map((s) => statementBytes(s.statement)),
+            ...(attestations.provenance ? [attestations.provenance.bytes] : []),
+          ]
+        : [];
+      await signTargets(
+        v,
+        targets,
+        { digest: index.digest, manifests: index.manifests.map((m) => m.manifest.descriptor) },
+        statements,
+        started,
+        effects,
+        ctx,
+      );
     }
     reporter.finish(version, 'built', digest ?? v.binariesDir ?? outDir);
     return entry(v, {

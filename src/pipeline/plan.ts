@@ -45,6 +45,8 @@ export interface BuildRequest {
   smoke?: boolean;
   /** `--smoke-timeout`: the smoke test of one version, start to stop (default 60 s) */
   smokeTimeoutMs?: number;
+  /** `--sign-key FILE`: cosign-sign what goes to registries and OCI layouts */
+  signKey?: string;
   /** SBOM and provenance: what to attach and where else to write them (none when absent) */
   attest?: AttestOptions;
 }
@@ -175,6 +177,13 @@ function planVersion(release: Release, req: BuildRequest, host: Host, newest: bo
  */
 export function planBuild(releases: readonly Release[], req: BuildRequest, host: Host): BuildPlan {
   checkOutputs(req.outputs, releases);
+  if (req.signKey !== undefined && !req.outputs.some((o) => o.kind === 'registry' || o.kind === 'oci')) {
+    throw badInput(
+      '--sign-key signs images in a registry or an OCI layout, and this build writes to neither',
+      'BAD_FLAG',
+      'add --push REF or --output oci:DIR',
+    );
+  }
   if (req.base !== undefined) parseRef(req.base);
   for (const t of req.alsoTag) checkTag(t, '--also-tag');
   for (const r of releases) checkTag(`${r.version}${req.tagSuffix}`, '--tag-suffix');

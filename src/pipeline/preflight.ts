@@ -19,6 +19,8 @@ import {
 import { badInput, isVcError, type VcError } from '../errors.js';
 import { OCI_LAYOUT_FILE } from '../publish/oci-layout.js';
 import type { Output } from '../publish/outputs.js';
+import { openKeyFile } from '../sign/key-file.js';
+import type { SigningKey } from '../sign/keys.js';
 import { goOfTree } from '../source/index.js';
 import type { BuildEffects } from './build.js';
 import type { Context } from './context.js';
@@ -208,6 +210,13 @@ export const outputPaths: PreflightCheck<void> = {
   },
 };
 
+/** `--sign-key`: the private key opened (its password from the CLI) before anything is cloned. */
+export const signingKey: PreflightCheck<SigningKey> = {
+  name: 'signing key',
+  applies: (plan) => plan.request.signKey !== undefined,
+  run: (plan, { effects }) => openKeyFile(plan.request.signKey as string, effects.password),
+};
+
 /** `--attestations-dir DIR` is a folder this user can write in (or can be made in one). */
 export const attestationsDir: PreflightCheck<void> = {
   name: 'attestations',
@@ -226,7 +235,13 @@ export const attestationsDir: PreflightCheck<void> = {
  * Every check, in order. Add yours here (one line): the daemon and Docker contexts, registry auth, the
  * signing key's password, which Go builds each version.
  */
-export const PREFLIGHT: readonly PreflightCheck[] = [outputPaths, attestationsDir, buildTools, goChoices];
+export const PREFLIGHT: readonly PreflightCheck[] = [
+  outputPaths,
+  attestationsDir,
+  signingKey,
+  buildTools,
+  goChoices,
+];
 
 /** Runs every check that applies to the plan, in order; the first failure stops the build. */
 export async function runPreflight(

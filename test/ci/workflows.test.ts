@@ -61,6 +61,31 @@ describe('GitHub workflows', () => {
     expect(build.run).toMatch(/ --smoke( |$)/);
   });
 
+  it('images signs keylessly: id-token, the cosign the tests pin, sign --recursive and attest of each built digest', async () => {
+    const wf = parse(await readFile(join(ROOT, '.github/workflows/images.yml'), 'utf8'));
+    const { COSIGN_VERSION } = await import('../support/cosign.js');
+    expect(wf.jobs.image.permissions['id-token']).toBe('write');
+    const steps: { uses?: string; run?: string; with?: Record<string, string> }[] = wf.jobs.image.steps;
+    const build = steps.findIndex((s) => s.run?.includes('main.js build'));
+    expect(steps[build]?.run).toContain('--attestations-dir attestations');
+    expect(steps[build]?.run).toContain('--json');
+    const installer = steps.findIndex((s) => s.uses?.startsWith('sigstore/cosign-installer@'));
+    // v4 installs cosign 3
+    expect(steps[installer]?.uses).toBe('sigstore/cosign-installer@6f9f17788090df1f26f669e9d70d6ae9567deba6');
+    expect(steps[installer]?.with?.['cosign-release']).toBe(COSIGN_VERSION);
+    const sign = steps.findIndex((s) => s.run?.includes('cosign sign'));
+    expect(build).toBeLessThan(installer);
+    expect(installer).toBeLessThan(sign);
+    const run = steps[sign]?.run ?? '';
+    expect(run).toContain('select(.skipped | not)');
+    expect(run).toContain('cosign sign --yes --recursive "$IMAGE@$digest"');
+    expect(run).toContain(
+      'cosign attest --yes --type slsaprovenance1 --predicate "$dir/provenance.predicate.json"',
+    );
+    expect(run).toContain('cosign attest --yes --type cyclonedx --predicate "$dir/sbom-');
+    expect(run).not.toMatch(/--key|COSIGN_PASSWORD|--tlog-upload=false/);
+  });
+
   it('pins every action by full commit, with its tag in a comment, the same pin everywhere', async () => {
     const pins = new Map<string, string>();
     for (const name of WORKFLOWS) {

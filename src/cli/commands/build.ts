@@ -10,6 +10,7 @@ import { annotateError, appendStepSummary, inGitHubActions } from '../github.js'
 import { printJson } from '../io.js';
 import { runResultLine } from '../json-progress.js';
 import { DEFAULT_PLATFORMS, parseChoice, parsePositiveInt } from '../options.js';
+import { passwordSource } from '../password.js';
 import type { Reporter } from '../progress.js';
 import { type ProgressKind, parseProgress, progressKind, streamReporter } from '../progress-mode.js';
 import { packageVersion } from '../version.js';
@@ -39,6 +40,7 @@ export interface BuildCliOptions {
   insecure?: boolean;
   tagSuffix: string;
   alsoTag?: string[];
+  signKey?: string;
   quiet?: boolean;
   dryRun?: boolean;
   smoke?: boolean;
@@ -239,6 +241,7 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
       alsoTag: opts.alsoTag ?? [],
       ...(opts.smoke ? { smoke: true } : {}),
       ...(smokeTimeoutMs === undefined ? {} : { smokeTimeoutMs }),
+      ...(opts.signKey !== undefined ? { signKey: opts.signKey } : {}),
       attest: {
         sbom: opts.sbom !== false,
         provenance: opts.provenance !== false,
@@ -262,6 +265,7 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
         if (!Dockerode) throw new Error('the Docker daemon was not requested');
         return new Dockerode();
       },
+      password: passwordSource(io, env.signal),
     };
     if (opts.dryRun) {
       const plan = await dryRun(request, effects, ctx);
@@ -336,6 +340,10 @@ export function registerBuild(program: Command, env: CommandEnv): void {
     .option('--insecure', 'plain http to registries that are not on loopback')
     .option('--tag-suffix <suffix>', 'appended to every version tag, e.g. -vc1', '')
     .option('--also-tag <tag>', 'another tag for the newest version built, e.g. latest', collect)
+    .option(
+      '--sign-key <file>',
+      'cosign-sign each image pushed or written to an OCI layout (password: COSIGN_PASSWORD or asked)',
+    )
     .option('--no-sbom', 'attach no CycloneDX SBOM (one per platform image by default)')
     .option('--no-provenance', 'attach no SLSA provenance (attached by default)')
     .option(
