@@ -10,7 +10,13 @@ const COMPILED = [
   'test/cli/golden.test.ts',
   'test/cli/resolve-cli.test.ts',
   'test/cli/hints.test.ts',
+  'test/cli/ci-output.test.ts',
+  'test/cli/completion-shells.test.ts',
   'test/package/**/*.test.ts',
+  'test/smoke/smoke.test.ts',
+  // cosign (installed by the global set-up) against the CLI
+  'test/sign/cosign.test.ts',
+  'test/sign/keygen-cli.test.ts',
 ];
 
 export default defineConfig({

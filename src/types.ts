@@ -97,6 +97,8 @@ export interface Descriptor {
   size: number;
   annotations?: Record<string, string>;
   platform?: { os: string; architecture: string; variant?: string };
+  /** OCI 1.1: what an artifact manifest holds (referrers list it) */
+  artifactType?: string;
 }
 
 /** A blob with its bytes; digest and size computed from the bytes. */
@@ -135,6 +137,8 @@ export interface Held {
   buildKey: string | null;
   /** how users name it, as Published.refs */
   refs: string[];
+  /** the platform manifests of the index (empty for a single manifest): what signing needs besides it */
+  manifests: Descriptor[];
 }
 
 /** What a target holds under a tag. */

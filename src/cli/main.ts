@@ -5,16 +5,20 @@ import { Command, CommanderError } from 'commander';
 import { badInput, isVcError, VcError } from '../errors.js';
 import { registerBuild } from './commands/build.js';
 import { registerCache } from './commands/cache.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerGc } from './commands/gc.js';
+import { registerKeygen } from './commands/keygen.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerMatrix } from './commands/matrix.js';
 import { registerPatch } from './commands/patch.js';
 import { registerPrepare } from './commands/prepare.js';
 import { registerSbom } from './commands/sbom.js';
 import type { CommandEnv } from './commands/shared.js';
+import { registerSmoke } from './commands/smoke.js';
 import { registerVerify } from './commands/verify.js';
 import { registerVersions } from './commands/versions.js';
-import { type Io, printError, printJson, processIo } from './io.js';
+import { type Io, printError, processIo } from './io.js';
+import { progressJsonInArgv } from './progress-mode.js';
 import { strictOptions } from './strict-options.js';
 import { packageVersion } from './version.js';
 
@@ -57,7 +61,7 @@ class Exit {
   constructor(readonly code: number) {}
 }
 
-export function buildProgram(io: Io, signal: AbortSignal): Command {
+export function buildProgram(io: Io, signal: AbortSignal, debug = false): Command {
   const program = new Command('vc-coredns');
   // commander's errors are printed by run(), as one `error:` line and a `hint:` line.
   const output = { writeOut: io.out, writeErr: io.err, outputError: () => {} };
@@ -67,6 +71,7 @@ export function buildProgram(io: Io, signal: AbortSignal): Command {
     exit: (code: number) => {
       throw new Exit(code);
     },
+    debug,
   };
   program
     .description('Patched CoreDNS images for Kubernetes VirtualCluster tenants, for every CoreDNS release')
@@ -89,6 +94,7 @@ Examples:
   $ vc-coredns patch ./coredns --diff
   $ vc-coredns matrix --range '>=1.10.0' --format github
   $ vc-coredns verify ghcr.io/acme/coredns:v1.9.3
+  $ vc-coredns smoke oci:./dist/oci:v1.9.3
   $ vc-coredns manifest --image ghcr.io/acme/coredns:v1.9.3 | kubectl apply -f -
   $ vc-coredns cache prune --older-than 30`,
     );
@@ -98,10 +104,13 @@ Examples:
   registerBuild(program, env);
   registerMatrix(program, env);
   registerVerify(program, env);
+  registerSmoke(program, env);
   registerSbom(program, env);
   registerManifest(program, env);
   registerGc(program, env);
+  registerKeygen(program, env);
   registerCache(program, env);
+  registerCompletion(program, env);
   const configure = (c: Command): void => {
     c.exitOverride().configureOutput(output);
     for (const sub of c.commands) configure(sub);
@@ -119,7 +128,8 @@ export async function run(
 ): Promise<number> {
   const json = argv.includes('--json');
   const debug = argv.includes('--debug');
-  const program = buildProgram(io, signal);
+  const progressJson = progressJsonInArgv(argv);
+  const program = buildProgram(io, signal, debug);
   try {
     await program.parseAsync(
       argv.filter((a) => a !== '--debug'),
@@ -130,9 +140,9 @@ export async function run(
     if (e instanceof Exit) return e.code;
     if (signal.aborted) {
       const { line, code } = INTERRUPTED[signalOf(signal)];
-      io.err(`${line}\n`);
-      if (json)
-        printJson(io, { error: { code: 'INTERRUPTED', message: line.replace(/^error: /, ''), hint: null } });
+      printError(io, new VcError(line.replace(/^error: /, ''), { code: 'INTERRUPTED' }), json, {
+        progressJson,
+      });
       return code;
     }
     if (e instanceof CommanderError) {
@@ -146,11 +156,12 @@ export async function run(
           program.commands.map((c) => c.name()),
         ),
         json,
+        { progressJson },
       );
       return 2;
     }
     if (isVcError(e)) {
-      printError(io, e, json);
+      printError(io, e, json, { progressJson });
       if (debug && e.stack) io.err(`${e.stack}\n`);
       return e.exitCode;
     }
@@ -159,7 +170,7 @@ export async function run(
       code: 'INTERNAL',
       hint: 'this is a bug in vc-coredns: please open an issue with the command and this output',
     });
-    printError(io, wrapped, json);
+    printError(io, wrapped, json, { progressJson });
     io.err(`${err.stack ?? ''}\n`);
     return 1;
   }

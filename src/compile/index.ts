@@ -52,3 +52,4 @@ export {
   type GoRequirement,
   goModMinimum,
 } from './tools.js';
+export { tracedRunner, traceLine } from './trace.js';

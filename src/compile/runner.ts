@@ -22,6 +22,9 @@ export interface RunOptions {
   killAfterMs?: number;
   /** Called with the pid (= the process group id) once the process has started. */
   onSpawn?: (pid: number) => void;
+  /** Run as this user and group (e.g. nobody, when vc-coredns runs as root). */
+  uid?: number;
+  gid?: number;
 }
 
 export interface RunResult {
@@ -99,6 +102,8 @@ export const execaRunner: Runner = async (file, args, opts) => {
     stderr: sink,
     all: logFile === undefined,
     stripFinalNewline: false,
+    ...(opts.uid === undefined ? {} : { uid: opts.uid }),
+    ...(opts.gid === undefined ? {} : { gid: opts.gid }),
   };
   const child = execa(file, [...args], options);
   const pgid = child.pid;

@@ -1,13 +1,15 @@
 // `build`: resolve -> plan (pure; every bad-input error) -> preflight (effectful checks) -> per version:
 // skip-if-current, or checkout -> patch -> compile -> assemble -> publish. A failure stops only its
 // version. `build --dry-run` stops after preflight and says what would happen.
+import { cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { ArtifactKind } from '../attest/artifact.js';
 import { type AttestedIndex, attestedIndex, type PlatformBuild } from '../attest/compose.js';
+import { statementBytes } from '../attest/statement.js';
 import { compileBinaries, dryRunMake, type GoChoice, type GoUsed } from '../compile/index.js';
-import { isVcError, redact } from '../errors.js';
+import { isVcError, redact, VcError } from '../errors.js';
 import {
   assembleImage,
   type BaseImage,
@@ -19,22 +21,27 @@ import {
 import { imageFile } from '../image/read-image.js';
 import { type PatchDeps, patchId } from '../patch/index.js';
 import { outputLocation } from '../publish/outputs.js';
-import { fanOutSink, sinkFor } from '../publish/sinks.js';
+import { fanOutSink, signatureStoreFor, sinkFor } from '../publish/sinks.js';
 import type { RegistryClient } from '../registry/client.js';
 import { repoName } from '../registry/ref.js';
+import type { PasswordSource } from '../sign/key-file.js';
+import { signImage } from '../sign/store.js';
+import { type SmokeDocument, smokeDetails, smokeFailure } from '../smoke/document.js';
+import { runnablePlatforms } from '../smoke/image-binary.js';
 import { commitTime, copySource, type SourceCopy, withCheckout } from '../source/index.js';
-import type { Release, Sink } from '../types.js';
+import type { Binary, Descriptor, Platform, Release, Sink } from '../types.js';
 import { makeTempDir } from '../util/cleanup.js';
-import { formatPlatform, hostPlatform } from '../versions/index.js';
+import { formatPlatform, hostPlatform, platformOf, samePlatform } from '../versions/index.js';
 import { makeAttestations, missingKinds, wantedKinds, writeFiles } from './attest.js';
 import type { Context } from './context.js';
 import { readImageSource } from './image-source.js';
 import { loadBase, loadBinaries } from './load.js';
 import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type VersionPlan } from './plan.js';
-import { goChoices, type Preflight, runPreflight } from './preflight.js';
+import { commandRunner, goChoices, type Preflight, runPreflight, signingKey } from './preflight.js';
 import { patchTree } from './prepare.js';
 import { NO_COMMIT, resolveReleases, sourceRelease } from './resolve.js';
 import { claimRun } from './runs.js';
+import { smokeRun } from './smoke.js';
 
 export interface BuildEntry {
   version: string;
@@ -45,11 +52,33 @@ export interface BuildEntry {
   skipped: boolean;
   /** the Go that built it (for a skipped build: the Go it would take; path null when not at hand) */
   go: { version: string; path: string | null; source: GoUsed['source'] };
+  /** `--smoke`: how the host platform's binary did (absent without --smoke, and when skipped) */
+  smoke?: {
+    platform: string;
+    verdict: SmokeDocument['verdict'];
+    passed: number;
+    cases: number;
+    seconds: number;
+  };
+  /** wall time of this version's work (skip check, or clone to publish), in seconds */
+  seconds: number;
+}
+
+export interface BuildFailure {
+  version: string;
+  error: string;
+  /** wall time until the version failed, in seconds */
+  seconds: number;
 }
 
 export interface BuildSummary {
   builds: BuildEntry[];
-  failed: { version: string; error: string }[];
+  failed: BuildFailure[];
+}
+
+/** Seconds since t0 (performance.now()), to a tenth. */
+function secondsSince(t0: number): number {
+  return Math.round((performance.now() - t0) / 100) / 10;
 }
 
 /** The effects of a build, made on first use (a run without --push needs no registry client). */
@@ -57,6 +86,8 @@ export interface BuildEffects {
   registry: () => RegistryClient;
   docker: () => Dockerode;
   patchDeps?: PatchDeps;
+  /** the password of a sealed `--sign-key` (the CLI: COSIGN_PASSWORD, else the terminal) */
+  password?: PasswordSource;
 }
 
 /** A build resolved, planned and checked: what build() applies and dryRun() prints. */
@@ -77,7 +108,7 @@ async function start(
     req.source === undefined
       ? await resolveReleases(req.repoUrl, req.selection, ctx)
       : [sourceRelease(req.selection.spec)];
-  const host = { platform: hostPlatform(process.arch) };
+  const host = { platform: hostPlatform(process.arch), runs: runnablePlatforms() };
   let plan = planBuild(releases, req, host);
   const preflight = await runPreflight(plan, { ctx, effects, dryRun });
   if (!dryRun) await claimRun(ctx); // a dry run changes nothing, also in the cache
@@ -106,15 +137,21 @@ export async function build(req: BuildRequest, effects: BuildEffects, ctx: Conte
     ctx.onResolved?.(started.plan.versions.map((v) => v.release.version));
     const summary: BuildSummary = { builds: [], failed: [] };
     for (const v of started.plan.versions) {
+      const t0 = performance.now();
       try {
-        summary.builds.push(await buildVersion(v, started, effects, ctx));
+        const built = await buildVersion(v, started, effects, ctx);
+        summary.builds.push({ ...built, seconds: secondsSince(t0) });
       } catch (e) {
         if (ctx.signal.aborted) throw e;
         if (isVcError(e) && e.exitCode === 2) throw e;
         const message = redact(e instanceof Error ? e.message : String(e));
         const hint = isVcError(e) && e.hint ? `\n${redact(e.hint)}` : '';
         ctx.reporter.finish(v.release.version, 'failed', message);
-        summary.failed.push({ version: v.release.version, error: `${message}${hint}` });
+        summary.failed.push({
+          version: v.release.version,
+          error: `${message}${hint}`,
+          seconds: secondsSince(t0),
+        });
       }
     }
     return summary;
@@ -136,6 +173,46 @@ function targetsOf(v: VersionPlan, effects: BuildEffects): Target[] {
     const sink = sinkFor(t.output, { ...effects, platform: t.platform });
     return sink ? [{ plan: t, sink }] : [];
   });
+}
+
+/**
+ * `--sign-key`: signs the image in every target that keeps signatures (registry, OCI layout): the index
+ * and each platform manifest, and the statements given as DSSE attestations. What is already signed by
+ * the key is left as it is, so this is also what makes a current image signed without recompiling.
+ */
+async function signTargets(
+  v: VersionPlan,
+  targets: readonly Target[],
+  image: { digest: string; manifests: readonly { digest: string; platform?: Descriptor['platform'] }[] },
+  statements: readonly Uint8Array[],
+  started: Started,
+  effects: BuildEffects,
+  ctx: Context,
+): Promise<void> {
+  if (started.plan.request.signKey === undefined) return;
+  const key = started.preflight.get(signingKey);
+  const { version } = v.release;
+  for (const t of targets) {
+    const where = signatureStoreFor(t.plan.output, effects);
+    if (!where) continue;
+    ctx.reporter.stage(version, 'sign', t.plan.name);
+    const digests = {
+      reference: where.reference,
+      digests: [
+        { digest: image.digest, label: 'index' },
+        ...image.manifests.map((m) => ({
+          digest: m.digest,
+          label: m.platform ? formatPlatform(platformOf(m.platform)) : m.digest,
+        })),
+      ],
+    };
+    const written = await signImage(where.store, digests, key, statements, ctx.signal);
+    ctx.reporter.info(
+      written.length === 0
+        ? `${version}: ${t.plan.name} is signed by this key already`
+        : `${version}: signed in ${t.plan.name} (${written.length} signature manifest${written.length === 1 ? '' : 's'})`,
+    );
+  }
 }
 
 /** The Go chosen for a version by the preflight (its exact version, no download yet); throws when it cannot be had. */
@@ -168,7 +245,13 @@ function keyOf(v: VersionPlan, started: Started, base: BaseImage | null, goVersi
   });
 }
 
-function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped' | 'go'>): BuildEntry {
+/** A version's entry; build() adds the time it took. */
+type VersionEntry = Omit<BuildEntry, 'seconds'>;
+
+function entry(
+  v: VersionPlan,
+  fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped' | 'go' | 'smoke'>,
+): VersionEntry {
   return {
     version: v.release.version,
     commit: v.release.commit,
@@ -177,7 +260,47 @@ function entry(v: VersionPlan, fields: Pick<BuildEntry, 'digest' | 'refs' | 'ski
     refs: [...new Set(fields.refs)],
     skipped: fields.skipped,
     go: fields.go,
+    ...(fields.smoke ? { smoke: fields.smoke } : {}),
   };
+}
+
+/**
+ * `--smoke`: the host platform's binary against the fake Kubernetes API, before anything is published.
+ * Anything but `ok` fails the version (VcError SMOKE_NOT_PATCHED or SMOKE_FAILED, with the failing cases
+ * and the binary's last log lines as the hint).
+ */
+async function smokeVersion(
+  v: VersionPlan,
+  platform: Platform,
+  binaries: readonly Binary[],
+  req: BuildRequest,
+  ctx: Context,
+): Promise<NonNullable<BuildEntry['smoke']>> {
+  const { version } = v.release;
+  const name = formatPlatform(platform);
+  const binary = binaries.find((b) => samePlatform(b.platform, platform));
+  if (!binary)
+    throw new VcError(`${version}: no ${name} binary was built to smoke-test`, { code: 'SMOKE_FAILED' });
+  ctx.reporter.stage(version, 'smoke', name);
+  const doc = await smokeRun(
+    `CoreDNS ${version} (${name})`,
+    binary.path,
+    name,
+    req.key,
+    req.smokeTimeoutMs === undefined ? {} : { timeoutMs: req.smokeTimeoutMs },
+    { signal: ctx.signal, log: (l) => ctx.reporter.info(`${version}: ${l}`) },
+  );
+  const failure = smokeFailure(doc, doc.ref);
+  if (failure) {
+    const details = smokeDetails(doc);
+    throw new VcError(`${failure.message} (${doc.verdict}); nothing of it was published`, {
+      code: failure.code,
+      hint: [...details, ...(failure.hint ? [failure.hint] : [])].join('\n'),
+    });
+  }
+  const passed = doc.cases.filter((c) => c.ok).length;
+  ctx.reporter.info(`${version}: smoke ok (${passed}/${doc.cases.length} cases, ${doc.seconds} s)`);
+  return { platform: name, verdict: doc.verdict, passed, cases: doc.cases.length, seconds: doc.seconds };
 }
 
 /**
@@ -191,7 +314,8 @@ async function skipIfCurrent(
   key: string,
   go: BuildEntry['go'],
   ctx: Context,
-): Promise<BuildEntry | null> {
+  sign: (image: { digest: string; manifests: readonly Descriptor[] }) => Promise<void>,
+): Promise<VersionEntry | null> {
   if (!fan.current || !fan.addTag) return null;
   const { version } = v.release;
   ctx.reporter.stage(version, 'skip-check');
@@ -201,6 +325,8 @@ async function skipIfCurrent(
   if (held === null || held.buildKey !== key) return null;
   const refs = [...held.refs];
   for (const tag of v.tags.slice(1)) refs.push(...(await fan.addTag(held, tag, ctx.signal)).refs);
+  // With --sign-key a current image must carry a signature by the key: added here, nothing compiled.
+  await sign({ digest: held.descriptor.digest, manifests: held.manifests });
   return entry(v, { digest: held.descriptor.digest, refs, skipped: true, go });
 }
 
@@ -233,7 +359,7 @@ async function buildVersion(
   started: Started,
   effects: BuildEffects,
   ctx: Context,
-): Promise<BuildEntry> {
+): Promise<VersionEntry> {
   const { reporter, signal, env } = ctx;
   const req = started.plan.request;
   const { release, platforms } = v;
@@ -264,7 +390,9 @@ async function buildVersion(
   // and the SBOM and provenance asked for; when only those are missing, they are added without compiling.
   if (!req.force && v.binariesDir === null) {
     const fan = fanOutSink(targets.map((t) => t.sink));
-    const skipped = await skipIfCurrent(v, fan, key, chosenGo(choice), ctx);
+    const skipped = await skipIfCurrent(v, fan, key, chosenGo(choice), ctx, (image) =>
+      signTargets(v, targets, image, [], started, effects, ctx),
+    );
     if (skipped?.digest) {
       const wanted = req.attest ? wantedKinds(req.attest) : [];
       const digest = skipped.digest;
@@ -308,8 +436,9 @@ async function buildVersion(
     key = keyOf(v, started, base, go.version);
   }
 
-  const tmp = v.binariesDir === null ? await makeTempDir(join(tmpdir(), 'vc-coredns-bin-')) : null;
-  const outDir = v.binariesDir ?? (tmp?.path as string);
+  // With --smoke, binaries: are compiled aside and copied only once the smoke test passed.
+  const tmp = v.binariesDir === null || v.smoke ? await makeTempDir(join(tmpdir(), 'vc-coredns-bin-')) : null;
+  const outDir = tmp?.path ?? (v.binariesDir as string);
   try {
     const built = await withWorkTree(release, started, ctx, async (dir) => {
       const patch = await patchTree(version, dir, req.key, effects.patchDeps, reporter);
@@ -333,13 +462,18 @@ async function buildVersion(
           onProgress: (e) => reporter.platform(version, formatPlatform(e.platform), e.stage),
           onWarning: (m) => reporter.warn(`${version}: ${m}`),
         },
-        undefined,
+        commandRunner(ctx),
         signal,
       );
       return { binaries, sourceDateEpoch, diff: patch.diff };
     });
 
-    const refs: string[] = v.binariesDir === null ? [] : built.binaries.map((b) => b.path);
+    const smoke = v.smoke ? await smokeVersion(v, v.smoke, built.binaries, req, ctx) : undefined;
+    const refs: string[] = [];
+    if (v.binariesDir !== null) {
+      if (outDir !== v.binariesDir) await cp(outDir, v.binariesDir, { recursive: true });
+      refs.push(...built.binaries.map((b) => join(v.binariesDir as string, relative(outDir, b.path))));
+    }
     let digest: string | null = null;
     const loaded = await loadBinaries(built.binaries);
     const platformBuilds: PlatformBuild[] = loaded.map((b, i) => ({
@@ -411,13 +545,30 @@ async function buildVersion(
       if (attestations && req.attest?.attestationsDir) {
         await writeFiles(join(req.attest.attestationsDir, version), attestations, 'named');
       }
+      // The SBOMs and the provenance as signed DSSE envelopes (`.att`), beside the signatures.
+      const statements = attestations
+        ? [
+            ...attestations.sboms.map((s) => statementBytes(s.statement)),
+            ...(attestations.provenance ? [attestations.provenance.bytes] : []),
+          ]
+        : [];
+      await signTargets(
+        v,
+        targets,
+        { digest: index.digest, manifests: index.manifests.map((m) => m.manifest.descriptor) },
+        statements,
+        started,
+        effects,
+        ctx,
+      );
     }
-    reporter.finish(version, 'built', digest ?? outDir);
+    reporter.finish(version, 'built', digest ?? v.binariesDir ?? outDir);
     return entry(v, {
       digest,
       refs,
       skipped: false,
       go: { version: go.version, path: go.path, source: go.source },
+      smoke,
     });
   } finally {
     await tmp?.remove();
@@ -534,6 +685,8 @@ export interface DryRunVersion {
   /** the Go it would build with (path null when it is not at hand yet); null when it cannot be had */
   go: BuildEntry['go'] | null;
   targets: DryRunTarget[];
+  /** `--smoke`: the platform that would be smoke-tested */
+  smoke?: string;
 }
 
 export interface DryRun {
@@ -574,6 +727,7 @@ export async function dryRun(req: BuildRequest, effects: BuildEffects, ctx: Cont
         commit: v.release.commit,
         platforms: v.platforms.map(formatPlatform),
         go: go ? chosenGo(go) : null,
+        ...(v.smoke ? { smoke: formatPlatform(v.smoke) } : {}),
         targets: await Promise.all(
           v.targets.map(async (t) => ({
             output: t.output.kind,

@@ -8,6 +8,7 @@ import { badInput } from '../errors.js';
 import type { AnnotationKey } from '../patch/annotation-key.js';
 import { describeOutput, type Output, singlePlatformOutput } from '../publish/outputs.js';
 import { isValidTag, parseRef, refTag, repoName } from '../registry/ref.js';
+import { smokeBuildPlatform } from '../smoke/image-binary.js';
 import type { Platform, Release } from '../types.js';
 import { formatPlatform, parsePlatforms, samePlatform } from '../versions/index.js';
 import type { AttestOptions } from './attest.js';
@@ -40,6 +41,12 @@ export interface BuildRequest {
   tagSuffix: string;
   /** more tags for the newest version of the run, e.g. latest */
   alsoTag: string[];
+  /** `--smoke`: after compiling, run the host platform's binary against the fake Kubernetes API */
+  smoke?: boolean;
+  /** `--smoke-timeout`: the smoke test of one version, start to stop (default 60 s) */
+  smokeTimeoutMs?: number;
+  /** `--sign-key FILE`: cosign-sign what goes to registries and OCI layouts */
+  signKey?: string;
   /** SBOM and provenance: what to attach and where else to write them (none when absent) */
   attest?: AttestOptions;
 }
@@ -48,6 +55,8 @@ export interface BuildRequest {
 export interface Host {
   /** the default platform of docker-archive: and --load */
   platform: Platform;
+  /** what it runs natively (smoke/image-binary.ts runnablePlatforms): none on another OS than Linux */
+  runs: readonly Platform[];
 }
 
 /** One output of one version. */
@@ -78,6 +87,8 @@ export interface VersionPlan {
    * docker-archive:, --load): the build's digest is that image's manifest digest. null: the index's.
    */
   single: Platform | null;
+  /** `--smoke`: the platform whose binary is smoke-tested (the host's), else null */
+  smoke: Platform | null;
 }
 
 export interface BuildPlan {
@@ -189,16 +200,24 @@ function planVersion(release: Release, req: BuildRequest, host: Host, newest: bo
     image: imageTargets.length > 0,
     binariesDir: binaries?.kind === 'binaries' ? binaries.dir : null,
     single,
+    smoke: req.smoke ? smokeBuildPlatform(platforms, host.runs) : null,
   };
 }
 
 /**
  * The plan of a build of `releases` (resolved, in version order). Throws bad input (exit 2) for
  * anything that cannot work: outputs that take one version, invalid tags, platforms an era does not
- * build, single-platform outputs without their platform.
+ * build, single-platform outputs without their platform, --smoke without a platform the host runs.
  */
 export function planBuild(releases: readonly Release[], req: BuildRequest, host: Host): BuildPlan {
   checkOutputs(req.outputs, releases);
+  if (req.signKey !== undefined && !req.outputs.some((o) => o.kind === 'registry' || o.kind === 'oci')) {
+    throw badInput(
+      '--sign-key signs images in a registry or an OCI layout, and this build writes to neither',
+      'BAD_FLAG',
+      'add --push REF or --output oci:DIR',
+    );
+  }
   if (req.base !== undefined) parseRef(req.base);
   for (const t of req.alsoTag) checkTag(t, '--also-tag');
   for (const r of releases) checkTag(`${r.version}${req.tagSuffix}`, '--tag-suffix');

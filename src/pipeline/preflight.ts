@@ -8,15 +8,20 @@ import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import {
   checkMakeTools,
+  execaRunner,
   type GoChoice,
   type GoChooser,
   type GoWant,
   goChooser,
   inheritedEnv,
+  type Runner,
+  tracedRunner,
 } from '../compile/index.js';
 import { badInput, isVcError, type VcError } from '../errors.js';
 import { OCI_LAYOUT_FILE } from '../publish/oci-layout.js';
 import type { Output } from '../publish/outputs.js';
+import { openKeyFile } from '../sign/key-file.js';
+import type { SigningKey } from '../sign/keys.js';
 import { goOfTree } from '../source/index.js';
 import { removeAtExit } from '../util/cleanup.js';
 import type { BuildEffects } from './build.js';
@@ -47,6 +52,11 @@ export interface Preflight {
 }
 
 // ---------------------------------------------------------------------------------------------- checks
+
+/** The runner of make and go for a run: each command told to `ctx.trace` first under --verbose. */
+export function commandRunner(ctx: Context): Runner {
+  return ctx.trace ? tracedRunner(execaRunner, ctx.trace) : execaRunner;
+}
 
 /** make (and curl for --release-makefile), found; the Go is goChoices'. */
 export const buildTools: PreflightCheck<{ make: string }> = {
@@ -103,6 +113,7 @@ export const goChoices: PreflightCheck<GoChoices> = {
       cacheDir: ctx.cacheDir,
       signal: ctx.signal,
       log: (l) => ctx.reporter.info(l),
+      run: commandRunner(ctx),
     });
     const wants = await goWants(plan, ctx);
     const choices = new Map<string, GoChoice | VcError>();
@@ -197,6 +208,16 @@ async function writableFolder(path: string, what: string): Promise<void> {
   await probeWrite(found.path, what);
 }
 
+/**
+ * A file that can be written (made or replaced) at path: not a folder, in a folder this user can write.
+ * `flag` is how messages name it before the path: `--output docker-archive:`, `--summary `.
+ */
+export async function checkWritableFile(path: string, flag: string): Promise<void> {
+  const st = await stat(path).catch(() => null);
+  if (st?.isDirectory()) throw badInput(`${flag}${path} is a folder`, 'BAD_OUTPUT', 'name the file to write');
+  await writableFolder(dirname(path), `${flag}${path}`);
+}
+
 /** An existing OCI layout, or a folder it may become (missing or empty). */
 async function checkLayoutDir(dir: string): Promise<void> {
   const st = await stat(dir).catch(() => null);
@@ -229,17 +250,8 @@ async function checkOutput(o: Output): Promise<void> {
       return checkLayoutDir(o.dir);
     case 'binaries':
       return writableFolder(o.dir, `--output binaries:${o.dir}`);
-    case 'docker-archive': {
-      const st = await stat(o.file).catch(() => null);
-      if (st?.isDirectory()) {
-        throw badInput(
-          `--output docker-archive:${o.file} is a folder`,
-          'BAD_OUTPUT',
-          'name the file to write',
-        );
-      }
-      return writableFolder(dirname(o.file), `--output docker-archive:${o.file}`);
-    }
+    case 'docker-archive':
+      return checkWritableFile(o.file, '--output docker-archive:');
     case 'registry':
     case 'daemon':
       return;
@@ -253,6 +265,13 @@ export const outputPaths: PreflightCheck<void> = {
   run: async (plan) => {
     for (const o of plan.request.outputs) await checkOutput(o);
   },
+};
+
+/** `--sign-key`: the private key opened (its password from the CLI) before anything is cloned. */
+export const signingKey: PreflightCheck<SigningKey> = {
+  name: 'signing key',
+  applies: (plan) => plan.request.signKey !== undefined,
+  run: (plan, { effects }) => openKeyFile(plan.request.signKey as string, effects.password),
 };
 
 /** `--attestations-dir DIR` is a folder this user can write in (or can be made in one). */
@@ -273,7 +292,13 @@ export const attestationsDir: PreflightCheck<void> = {
  * Every check, in order. Add yours here (one line): the daemon and Docker contexts, registry auth, the
  * signing key's password, which Go builds each version.
  */
-export const PREFLIGHT: readonly PreflightCheck[] = [outputPaths, attestationsDir, buildTools, goChoices];
+export const PREFLIGHT: readonly PreflightCheck[] = [
+  outputPaths,
+  attestationsDir,
+  signingKey,
+  buildTools,
+  goChoices,
+];
 
 /** Runs every check that applies to the plan, in order; the first failure stops the build. */
 export async function runPreflight(

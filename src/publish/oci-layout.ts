@@ -238,6 +238,31 @@ export async function gcOciLayout(
   );
 }
 
+/**
+ * Writes manifests (with their blobs) under tags of an existing layout: index.json is updated once,
+ * under the layout lock. For what lives beside an image (cosign's `sha256-<hex>.sig` and `.att`).
+ */
+export async function writeTaggedManifests(
+  dir: string,
+  entries: readonly { tag: string; manifest: Blob; blobs: readonly Blob[] }[],
+  signal?: AbortSignal,
+): Promise<string[]> {
+  await ensureLayout(dir);
+  // blobs under the lock too: a gc (tag replaced, `vc-coredns gc`) never sees them unnamed
+  await withLayoutLock(dir, signal, async () => {
+    for (const e of entries)
+      for (const blob of [...e.blobs, e.manifest]) {
+        if (signal?.aborted) throw abortError(signal);
+        await writeBlob(dir, blob);
+      }
+    if (signal?.aborted) throw abortError(signal);
+    let next = await readLayoutIndex(dir);
+    for (const e of entries) next = withTag(next, e.manifest.descriptor, e.tag);
+    await writeFileAtomic(join(dir, 'index.json'), canonicalJson(next), 0o644);
+  });
+  return entries.map((e) => `oci:${dir}:${e.tag}`);
+}
+
 /** Failures that mean "what the layout holds is damaged" (rebuild over it), not "cannot work here". */
 const DAMAGE = new Set(['DIGEST_MISMATCH', 'BAD_OCI_LAYOUT', 'BAD_IMAGE', 'UNSUPPORTED_MEDIA_TYPE']);
 
@@ -263,6 +288,7 @@ export function ociLayoutSink(dir: string): Sink {
         descriptor: image.descriptor,
         buildKey: image.labels[LABEL.buildKey] ?? null,
         refs: [`oci:${dir}:${tag}`],
+        manifests: image.index ? image.images.map((i) => i.descriptor) : [],
       };
       return { held, problems: [] };
     },

@@ -127,6 +127,7 @@ async function registryCurrent(
       descriptor: image.descriptor,
       buildKey: image.labels[LABEL.buildKey] ?? null,
       refs: [`${name}:${tag}@${image.digest}`],
+      manifests: image.index ? image.images.map((i) => i.descriptor) : [],
     };
     return { held, problems: [] };
   } catch (e) {

@@ -2,10 +2,14 @@
 // (Sink.current). fanOutSink makes several targets one, current only when every target is.
 import type Dockerode from 'dockerode';
 import type { RegistryClient } from '../registry/client.js';
+import { registrySignatureStore } from '../sign/registry-store.js';
+import { dockerReference } from '../sign/simple-signing.js';
+import type { SignatureStore } from '../sign/store.js';
 import type { Current, Held, ImageIndex, Platform, Published, Sink } from '../types.js';
 import { daemonSink } from './daemon.js';
 import { dockerArchiveSink } from './docker-archive.js';
 import { ociLayoutSink } from './oci-layout.js';
+import { LAYOUT_IDENTITY, layoutSignatureStore } from './oci-signatures.js';
 import type { Output } from './outputs.js';
 import { registrySink } from './registry.js';
 
@@ -34,6 +38,28 @@ export function sinkFor(output: Output, deps: SinkDeps): Sink | null {
       return daemonSink(deps.docker(), single());
     case 'registry':
       return registrySink(output.ref, deps.registry());
+  }
+}
+
+/**
+ * Where an output keeps signatures beside its images, and what they name: a registry repository
+ * (cosign's `.sig`/`.att` tags), an OCI layout (the same under ref names; a layout has no repository, so
+ * its signatures name `coredns`, as --load names the image). null for outputs that cannot hold them.
+ */
+export function signatureStoreFor(
+  output: Output,
+  deps: Pick<SinkDeps, 'registry'>,
+): { store: SignatureStore; reference: string } | null {
+  switch (output.kind) {
+    case 'registry':
+      return {
+        store: registrySignatureStore(deps.registry().repository(output.ref, { push: true })),
+        reference: dockerReference(output.ref),
+      };
+    case 'oci':
+      return { store: layoutSignatureStore(output.dir), reference: LAYOUT_IDENTITY };
+    default:
+      return null;
   }
 }
 

@@ -29,6 +29,8 @@ export interface RegistryClientOptions {
   userAgent?: string;
   /** Retry notices and the like (stderr in the CLI). */
   log?: (line: string) => void;
+  /** `--verbose`: each request (method, URL without query, status) */
+  trace?: (line: string) => void;
 }
 
 export interface RepositoryAccess {
@@ -90,6 +92,7 @@ export class RegistryClient {
       fetch: opts.fetch ?? globalThis.fetch,
       userAgent: opts.userAgent ?? 'vc-coredns',
       log: opts.log,
+      trace: opts.trace,
     });
     this.chunkThreshold = opts.chunkThreshold ?? DEFAULT_CHUNK_THRESHOLD;
     this.chunkSize = Math.max(1, opts.chunkSize ?? this.chunkThreshold);

@@ -65,6 +65,18 @@ export interface TransportOptions {
   fetch: typeof fetch;
   userAgent: string;
   log: ((line: string) => void) | undefined;
+  /** `--verbose`: told each request and its status; the URL without its query, never a header */
+  trace?: ((line: string) => void) | undefined;
+}
+
+/**
+ * A request as a verbose line: method, URL without user info and query (a query can carry a signed
+ * download URL's credentials), and what came back.
+ */
+export function requestLine(method: string, url: string | URL, outcome: string): string {
+  const u = new URL(url);
+  const query = u.search ? '?…' : '';
+  return `registry: ${method} ${u.protocol}//${u.host}${u.pathname}${query} -> ${outcome}`;
 }
 
 interface TokenEntry {
@@ -183,14 +195,17 @@ export class Transport {
       this.stats.bytesSent +=
         typeof init.body === 'string' ? Buffer.byteLength(init.body) : init.body.byteLength;
     try {
-      return await this.opts.fetch(url, {
+      const res = await this.opts.fetch(url, {
         method: init.method,
         headers: { 'User-Agent': this.opts.userAgent, ...init.headers },
         ...(init.body === undefined ? {} : { body: init.body }),
         redirect: init.redirect ?? 'follow',
         signal: combined,
       });
+      this.opts.trace?.(requestLine(init.method, url, String(res.status)));
+      return res;
     } catch (e) {
+      this.opts.trace?.(requestLine(init.method, url, signal?.aborted ? 'aborted' : 'no answer'));
       if (signal?.aborted) throw signal.reason;
       throw networkError(e, registry, what, !this.opts.insecure && !isLoopback(registry));
     }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VcError } from '../errors.js';
 import { removeAtExit } from './cleanup.js';
@@ -77,4 +77,22 @@ export async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/**
+ * Writes a new file whole or not at all, never replacing one: a temp file in the same folder, then a
+ * hard link to the name (which fails with EEXIST when something is there, even a file made meanwhile).
+ */
+export async function writeFileExclusive(
+  path: string,
+  data: string | Uint8Array,
+  mode = 0o644,
+): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, data, { mode, flag: 'wx' });
+    await link(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
 }

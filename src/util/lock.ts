@@ -140,6 +140,10 @@ async function tryLock(lockPath: string, owner: LockOwner): Promise<Lock | null>
     await writeFile(tmp, JSON.stringify(owner));
     await rename(tmp, join(lockPath, OWNER_FILE));
   } catch (e) {
+    // ENOENT: a waiter that found the previous holder dead moved this new directory aside for a moment
+    // to check it (takeOver) and puts it back; it may come back without an owner, and then counts as
+    // ownerless. Not ours either way: try again.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     await rm(lockPath, { recursive: true, force: true });
     throw e;
   }

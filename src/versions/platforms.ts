@@ -94,6 +94,7 @@ export function hostPlatform(nodeArch: string): Platform {
         ppc64: 'ppc64le',
         s390x: 's390x',
         riscv64: 'riscv64',
+        loong64: 'loong64',
       } as Record<string, string>
     )[nodeArch] ?? nodeArch;
   return arch === 'arm' ? { os: 'linux', arch, variant: 'v7' } : { os: 'linux', arch };

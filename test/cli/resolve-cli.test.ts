@@ -49,7 +49,7 @@ describe('vc-coredns versions', () => {
     const r = await vc(['versions', '--repo', repo.dir, '--range', '>=1.7.0 <1.10', '--quiet'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^VERSION\s+COMMIT\s+SHAPE\s+SUPPORTED\s+GO\s+UPSTREAM GO$/);
-    expect(r.stdout).toMatch(/^v1\.7\.1\s+5207498eb9fd\s+single-stack\s+patch\+build\s+1\.13\s+1\.22$/m);
+    expect(r.stdout).toMatch(/^v1\.7\.1\s+7ca013d0fbcf\s+single-stack\s+patch\+build\s+1\.13\s+1\.22$/m);
     expect(r.stdout).toMatch(/^v1\.9\.3\s+[0-9a-f]{12}\s+dual-stack/m);
     expect(r.stdout).not.toContain('v1.6.8');
   });

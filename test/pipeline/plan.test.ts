@@ -16,7 +16,7 @@ const release = (version: string): Release => ({
 const V193 = release('v1.9.3');
 const V1120 = release('v1.12.0');
 const V171 = release('v1.7.1');
-const host = { platform: { os: 'linux', arch: 'amd64' } };
+const host = { platform: { os: 'linux', arch: 'amd64' }, runs: [{ os: 'linux', arch: 'amd64' }] };
 
 function request(over: Partial<BuildRequest> & { output?: string[]; push?: string[]; load?: boolean } = {}) {
   const { output, push, load, ...rest } = over;
@@ -161,7 +161,33 @@ describe('planBuild', () => {
     expect([plan.versions[0]?.image, plan.versions[0]?.binariesDir]).toEqual([false, '/work/bin']);
   });
 
+  it('--smoke smoke-tests the host platform of each version', () => {
+    const plan = planBuild(
+      [V171, V193],
+      request({ smoke: true, platforms: 'linux/arm64,linux/amd64' }),
+      host,
+    );
+    expect(plan.versions.map((v) => v.smoke)).toEqual([
+      { os: 'linux', arch: 'amd64' },
+      { os: 'linux', arch: 'amd64' },
+    ]);
+    expect(planBuild([V193], request({}), host).versions[0]?.smoke).toBeNull();
+  });
+
   describe('refuses with exit 2, before anything runs', () => {
+    it('--smoke when --platforms has no platform the host runs, or the host is not Linux', () => {
+      expectBadInput(() => planBuild([V193], request({ smoke: true, platforms: 'linux/arm64' }), host), {
+        code: 'SMOKE_PLATFORM_NOT_BUILT',
+        message:
+          "--smoke runs the host's platform (linux/amd64), which --platforms linux/arm64 does not build",
+        hint: 'add linux/amd64 to --platforms, or leave out --smoke',
+      });
+      expectBadInput(() => planBuild([V193], request({ smoke: true }), { ...host, runs: [] }), {
+        code: 'SMOKE_NEEDS_LINUX',
+        message: '--smoke runs CoreDNS, a Linux binary, and this host is not Linux',
+      });
+    });
+
     it('a platform only the second version does not build', () => {
       // v1.12.0 builds linux/riscv64, v1.9.3 does not: nothing of v1.12.0 may be published first.
       expectBadInput(() => planBuild([V1120, V193], request({ platforms: 'linux/riscv64' }), host), {

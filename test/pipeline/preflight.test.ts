@@ -50,7 +50,7 @@ function plan(output: string[], go: BuildRequest['go'] = { kind: 'auto' }) {
       tagSuffix: '',
       alsoTag: [],
     },
-    { platform: { os: 'linux', arch: 'amd64' } },
+    { platform: { os: 'linux', arch: 'amd64' }, runs: [{ os: 'linux', arch: 'amd64' }] },
   );
 }
 

@@ -67,6 +67,7 @@ describe('fanOutSink', () => {
       descriptor: expect.objectContaining({ digest: one.digest }),
       buildKey: 'k',
       refs: [`oci:${join(work, 'a')}:v1`, `oci:${join(work, 'b')}:v1`],
+      manifests: one.manifests.map((m) => expect.objectContaining({ digest: m.manifest.descriptor.digest })),
     });
     if (!held) throw new Error('not held');
     expect((await fan.addTag?.(held, 'latest'))?.refs).toEqual([

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Dockerode from 'dockerode';
 import { execa } from 'execa';
+import { alive } from './processes.js';
 
 export const DOCKERD = '/usr/sbin/dockerd';
 /** Debian's client: /usr/local/bin/docker may be a newer client that shadows it. */
@@ -34,15 +35,6 @@ async function exited(child: ChildProcess, ms: number): Promise<boolean> {
     new Promise<boolean>((resolve) => child.once('exit', () => resolve(true))),
     sleep(ms).then(() => false),
   ]);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitGone(pid: number, ms: number): Promise<boolean> {

@@ -1,6 +1,7 @@
 // A tiny Go module laid out like CoreDNS, so that one `plugin/kubernetes/object/service.go` (upstream's,
 // a fixture's, or a patched one) can be compiled and run without any module download: k8s.io/api and
 // k8s.io/apimachinery are replaced by small stubs of our own. All Go text here is written for vc-coredns.
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
@@ -266,7 +267,10 @@ const convertByEra: Record<Signature, string> = {
 `,
 };
 
-/** coredns.go of the harness: `-version`, and `-resolve` to run the era's conversion on one Service. */
+/**
+ * coredns.go of the harness: `-version`, `-resolve` to run the era's conversion on one Service, and
+ * `-plugins` and `-conf COREFILE [-dns.port P]` for the DNS mode of dnsmode.go.
+ */
 export function mainGo(signature: Signature): string {
   return `// Command coredns is the vc-coredns test harness: it runs the Service conversion of
 // plugin/kubernetes/object the way the kubernetes plugin's informer does.
@@ -285,12 +289,15 @@ import (
 	api "k8s.io/api/core/v1"
 )
 
-const usage = "usage: coredns -version | coredns [-annotation-key KEY] -resolve ANNOTATION|- IP[,IP2]"
+const usage = "usage: coredns -version | -plugins | -conf COREFILE [-dns.port PORT] | [-annotation-key KEY] -resolve ANNOTATION|- IP[,IP2]"
 
 func main() {
 	version := flag.Bool("version", false, "print the version and exit")
 	resolve := flag.Bool("resolve", false, "convert a Service and print the cluster IPs it answers with")
 	key := flag.String("annotation-key", "${ANNOTATION_KEY}", "the annotation that carries the super cluster IP")
+	plugins := flag.Bool("plugins", false, "list the plugins and exit")
+	conf := flag.String("conf", "", "serve DNS as the Corefile's kubernetes block says (the DNS mode)")
+	port := flag.String("dns.port", "53", "the port of server blocks that name none")
 	flag.Usage = func() { fmt.Fprintln(os.Stderr, usage) }
 	flag.Parse()
 
@@ -298,6 +305,13 @@ func main() {
 	case *version:
 		fmt.Printf("%s-%s\\n", coremain.CoreName, coremain.CoreVersion)
 		fmt.Printf("%s/%s, %s, %s\\n", runtime.GOOS, runtime.GOARCH, runtime.Version(), coremain.GitCommit)
+	case *plugins:
+		fmt.Print(pluginList)
+	case *conf != "":
+		if err := runDNS(*conf, *port); err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+			os.Exit(1)
+		}
 	case *resolve && flag.NArg() == 2:
 		ips, err := convert(newService(*key, flag.Arg(0), strings.Split(flag.Arg(1), ",")))
 		if err != nil {
@@ -329,6 +343,18 @@ func newService(key, annotation string, ips []string) *api.Service {
 }
 
 ${convertByEra[signature]}`;
+}
+
+let dnsMode: string | undefined;
+
+/**
+ * dnsmode.go (test/support/go/dnsmode.go): the fixture's CoreDNS stand-in that serves DNS from a fake
+ * Kubernetes API through the era's conversion (what `vc-coredns smoke` tests). Standard library only,
+ * Go 1.12 language and API, so every tag builds it offline with Go 1.19 up.
+ */
+export function dnsModeGo(): string {
+  dnsMode ??= readFileSync(new URL('./go/dnsmode.go', import.meta.url), 'utf8');
+  return dnsMode;
 }
 
 /** coremain/version.go: the version constants and the commit the Makefile stamps in. */
@@ -383,6 +409,7 @@ export function harnessFiles(opts: HarnessOptions): Record<string, string> {
   const files: Record<string, string> = {
     'go.mod': goMod(opts.goLine),
     'coredns.go': mainGo(opts.signature),
+    'dnsmode.go': dnsModeGo(),
     'coremain/version.go': versionGo(opts.version),
     'plugin/kubernetes/object/service.go': opts.serviceGo,
     ...stubFiles(),

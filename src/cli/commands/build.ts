@@ -1,12 +1,18 @@
-import { resolve as resolvePath } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../patch/annotation-key.js';
 import type { BuildEffects, BuildSummary, DryRun } from '../../pipeline/build.js';
 import type { BuildRequest } from '../../pipeline/plan.js';
+import { writeFileAtomic } from '../../util/fs.js';
 import { makeContext } from '../context.js';
+import { annotateError, appendStepSummary, inGitHubActions } from '../github.js';
 import { printJson } from '../io.js';
+import { runResultLine } from '../json-progress.js';
 import { DEFAULT_PLATFORMS, parseChoice, parsePositiveInt } from '../options.js';
-import { lineReporter, type Reporter, recordingReporter } from '../progress.js';
+import { passwordSource } from '../password.js';
+import { type Reporter, recordingReporter } from '../progress.js';
+import { type ProgressKind, parseProgress, progressKind, streamReporter } from '../progress-mode.js';
 import { packageVersion } from '../version.js';
 import type { CommandEnv } from './shared.js';
 
@@ -34,12 +40,18 @@ export interface BuildCliOptions {
   insecure?: boolean;
   tagSuffix: string;
   alsoTag?: string[];
+  signKey?: string;
   quiet?: boolean;
   dryRun?: boolean;
+  smoke?: boolean;
+  smokeTimeout?: string;
   /** commander's --no-sbom / --no-provenance */
   sbom: boolean;
   provenance: boolean;
   attestationsDir?: string;
+  summary?: string;
+  progress?: string;
+  verbose?: boolean;
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -81,7 +93,7 @@ function switchingReporter(
   };
 }
 
-function printSummary(summary: BuildSummary, env: CommandEnv): void {
+function printSummary(summary: BuildSummary, env: CommandEnv, progress: ProgressKind): void {
   for (const b of summary.builds) {
     for (const r of b.refs) env.io.out(`${r}\n`);
   }
@@ -92,7 +104,13 @@ function printSummary(summary: BuildSummary, env: CommandEnv): void {
     skipped.length ? `skipped ${skipped.join(', ')} (current)` : '',
     summary.failed.length ? `failed ${summary.failed.map((f) => f.version).join(', ')}` : '',
   ].filter(Boolean);
-  env.io.err(`${parts.join('; ') || 'nothing to do'}\n`);
+  const line = parts.join('; ') || 'nothing to do';
+  // json progress: the run's result event; each failure was a version's result event already.
+  if (progress === 'json') {
+    env.io.err(runResultLine(summary.failed.length > 0 ? 'failed' : 'ok', line));
+    return;
+  }
+  env.io.err(`${line}\n`);
   for (const f of summary.failed) {
     const [message, ...hint] = f.error.split('\n');
     env.io.err(`error: ${f.version}: ${message}\n`);
@@ -114,9 +132,29 @@ function printDryRun(dry: DryRun, env: CommandEnv): void {
   }
 }
 
+/**
+ * Where the run's Markdown table goes: `--summary FILE` (written whole, atomically) and, in GitHub
+ * Actions, the step summary (appended); each failed version also as an `::error` annotation.
+ */
+async function writeRunReports(summary: BuildSummary, opts: BuildCliOptions, env: CommandEnv): Promise<void> {
+  const { io } = env;
+  if (inGitHubActions(io.env) && opts.progress !== 'json') {
+    for (const f of summary.failed) annotateError(io, `CoreDNS ${f.version} failed to build`, f.error);
+  }
+  const { renderSummary } = await import('../summary-table.js');
+  const markdown = renderSummary(summary, `vc-coredns ${packageVersion()} build`);
+  if (opts.summary !== undefined) {
+    const file = resolvePath(opts.summary);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFileAtomic(file, markdown);
+  }
+  await appendStepSummary(io.env, markdown);
+}
+
 export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<number> {
   const { io } = env;
   const { badInput } = await import('../../errors.js');
+  const progress = parseProgress(opts.progress);
   if (opts.version === undefined && opts.kubernetes === undefined) {
     throw badInput(
       'build needs --version or --kubernetes',
@@ -145,6 +183,10 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     );
   }
   const jobs = opts.jobs === undefined ? 0 : parsePositiveInt('--jobs', opts.jobs);
+  const smokeTimeoutMs =
+    opts.smokeTimeout === undefined
+      ? undefined
+      : parsePositiveInt('--smoke-timeout', opts.smokeTimeout) * 1000;
   // Heavy modules load only for build.
   const [
     { build, dryRun },
@@ -170,12 +212,25 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
   );
   const repoUrl = opts.source === undefined ? resolveRepoUrl(opts.repo, io.env) : '';
   const table = opts.kubernetesMap ? await loadKubernetesMap(opts.kubernetesMap) : undefined;
+  if (opts.summary !== undefined) {
+    if (opts.dryRun) {
+      throw badInput('--summary has nothing to write with --dry-run', 'BAD_FLAG', 'drop one of them');
+    }
+    const { checkWritableFile } = await import('../../pipeline/preflight.js');
+    await checkWritableFile(resolvePath(opts.summary), '--summary ');
+  }
 
-  const plain = lineReporter(io, { quiet: Boolean(opts.quiet) });
-  const tty = io.isTTY && !io.env.CI && !opts.quiet && !opts.json && !opts.dryRun;
-  const reporter = switchingReporter(plain, tty);
+  const kind = progressKind(progress, io, opts);
+  const quiet = Boolean(opts.quiet);
+  const reporter = switchingReporter(
+    streamReporter(kind === 'json' ? 'json' : 'plain', io, { quiet }),
+    kind === 'tty',
+  );
   const ctx = makeContext(io, opts, env.signal, reporter);
-  if (tty) {
+  // --verbose: each make/go command and registry request, as info lines (none with --quiet)
+  const trace = opts.verbose ? (line: string) => reporter.info(line) : undefined;
+  if (trace) ctx.trace = trace;
+  if (kind === 'tty') {
     ctx.onResolved = (versions) => {
       void import('../tty-progress.js').then(({ ttyReporter }) =>
         reporter.use((preamble) => ttyReporter(io, versions, preamble)),
@@ -214,6 +269,9 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
       releaseMakefile: Boolean(opts.releaseMakefile),
       tagSuffix: opts.tagSuffix,
       alsoTag: opts.alsoTag ?? [],
+      ...(opts.smoke ? { smoke: true } : {}),
+      ...(smokeTimeoutMs === undefined ? {} : { smokeTimeoutMs }),
+      ...(opts.signKey !== undefined ? { signKey: opts.signKey } : {}),
       attest: {
         sbom: opts.sbom !== false,
         provenance: opts.provenance !== false,
@@ -229,6 +287,7 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
           credentials,
           insecure: Boolean(opts.insecure),
           log: (l) => reporter.info(l),
+          ...(trace ? { trace } : {}),
         });
         return registry;
       },
@@ -236,6 +295,7 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
         if (!Dockerode) throw new Error('the Docker daemon was not requested');
         return new Dockerode();
       },
+      password: passwordSource(io, env.signal),
     };
     if (opts.dryRun) {
       const plan = await dryRun(request, effects, ctx);
@@ -247,7 +307,8 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     const summary = await build(request, effects, ctx);
     reporter.close();
     if (opts.json) printJson(io, summary);
-    else printSummary(summary, env);
+    else printSummary(summary, env, kind);
+    await writeRunReports(summary, opts, env);
     return summary.failed.length > 0 ? 1 : 0;
   } finally {
     reporter.close();
@@ -309,6 +370,10 @@ export function registerBuild(program: Command, env: CommandEnv): void {
     .option('--insecure', 'plain http to registries that are not on loopback')
     .option('--tag-suffix <suffix>', 'appended to every version tag, e.g. -vc1', '')
     .option('--also-tag <tag>', 'another tag for the newest version built, e.g. latest', collect)
+    .option(
+      '--sign-key <file>',
+      'cosign-sign each image pushed or written to an OCI layout (password: COSIGN_PASSWORD or asked)',
+    )
     .option('--no-sbom', 'attach no CycloneDX SBOM (one per platform image by default)')
     .option('--no-provenance', 'attach no SLSA provenance (attached by default)')
     .option(
@@ -316,6 +381,14 @@ export function registerBuild(program: Command, env: CommandEnv): void {
       'also write the SBOMs and provenance there, in one folder per version',
     )
     .option('--dry-run', 'print the plan (versions, platforms, targets, tags, what is current) and stop')
+    .option(
+      '--smoke',
+      "after compiling, smoke-test the host platform's binary against a fake Kubernetes API; a failure publishes nothing of that version",
+    )
+    .option('--smoke-timeout <seconds>', 'the smoke test of one version, start to stop (default: 60)')
+    .option('--summary <file>', "write the run's Markdown table (as GitHub Actions' step summary shows it)")
+    .option('--progress <mode>', 'auto, tty (task list), plain (lines) or json (one event per line)', 'auto')
+    .option('--verbose', 'also each make and go command and each registry request (no secrets)')
     .option('--json', 'print one JSON document on stdout')
     .option('--quiet', 'no progress on stderr')
     .addHelpText(
@@ -327,8 +400,10 @@ Examples:
   $ vc-coredns build --kubernetes 1.30 --output oci:./dist/oci
   $ vc-coredns build --version v1.12.0 --output docker-archive:coredns.tar --platforms linux/amd64
   $ vc-coredns build --version v1.9.3 --output binaries:./bin
+  $ vc-coredns build --version v1.14.7 --platforms linux/amd64,linux/arm64 --smoke --push ghcr.io/acme/coredns
   $ vc-coredns build --version v1.9.3 --load && docker run --rm coredns:v1.9.3 -version
-  $ vc-coredns build --repo file:///srv/coredns.git --version latest --also-tag latest --push registry.local/coredns`,
+  $ vc-coredns build --repo file:///srv/coredns.git --version latest --also-tag latest --push registry.local/coredns
+  $ vc-coredns build --version '>=1.11.0' --summary builds.md --progress json 2>events.jsonl`,
     )
     .action(async (opts: BuildCliOptions) => env.exit(await runBuild(opts, env)));
 }

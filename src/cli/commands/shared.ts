@@ -6,4 +6,6 @@ export interface CommandEnv {
   /** aborted on SIGINT/SIGTERM */
   signal: AbortSignal;
   exit: (code: number) => never;
+  /** `--debug` anywhere on the command line */
+  debug?: boolean;
 }

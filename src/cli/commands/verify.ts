@@ -1,22 +1,43 @@
 import type { Command } from 'commander';
 import type { AttestationCheck } from '../../attest/verify.js';
-import type { VerifyResult } from '../../image/verify.js';
+import { badInput } from '../../errors.js';
+import type { VerifyReport } from '../../pipeline/verify.js';
 import { printJson } from '../io.js';
+import { parsePositiveInt } from '../options.js';
 import type { CommandEnv } from './shared.js';
 
 interface VerifyOptions {
   json?: boolean;
   insecure?: boolean;
+  smoke?: boolean;
+  timeout?: string;
+  key?: string;
+}
+
+/** `--key FILE`: read and checked before anything is fetched. */
+async function readKeyOption(file: string) {
+  const [{ readFile }, { readPublicKey }] = await Promise.all([
+    import('node:fs/promises'),
+    import('../../sign/keys.js'),
+  ]);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw badInput(
+      `cannot read --key ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+      'BAD_KEY',
+      'pass the cosign.pub of the signing key',
+    );
+  }
+  return readPublicKey(text, file);
 }
 
 function describeCheck(what: string, c: AttestationCheck): string {
   return `${what}: ${!c.present ? 'none attached' : c.ok ? 'ok' : 'MISMATCH'}\n`;
 }
 
-function printTable(
-  r: VerifyResult & { sbom: AttestationCheck; provenance: AttestationCheck },
-  env: CommandEnv,
-): void {
+function printTable(r: VerifyReport, env: CommandEnv): void {
   const rows = [
     ['PLATFORM', 'MANIFEST', 'ANNOTATION KEY', 'PATCHED'],
     ...r.platforms.map((p) => [
@@ -35,6 +56,10 @@ function printTable(
         .join('  ')
         .trimEnd()}\n`,
     );
+  if (r.signature)
+    env.io.out(
+      `signature: ${r.signature.ok ? 'ok' : r.signature.present ? 'does not verify with the key' : 'none'}\n`,
+    );
   const version = r.labels['org.opencontainers.image.version'];
   if (version)
     env.io.out(`CoreDNS ${version}, commit ${r.labels['org.opencontainers.image.revision'] ?? '?'}\n`);
@@ -44,32 +69,37 @@ function printTable(
 }
 
 export async function runVerify(spec: string, opts: VerifyOptions, env: CommandEnv): Promise<number> {
-  const [{ verify }, { RegistryClient }, { dockerCredentials }, { parseImageSource }] = await Promise.all([
+  const timeoutSeconds =
+    opts.timeout === undefined ? undefined : parsePositiveInt('--timeout', String(opts.timeout));
+  const [{ verify }, { imageSourceDeps }] = await Promise.all([
     import('../../pipeline/verify.js'),
-    import('../../registry/client.js'),
-    import('../../registry/credentials.js'),
-    import('../../pipeline/image-source.js'),
+    import('./image-deps.js'),
   ]);
-  const source = parseImageSource(spec);
-  const registry = () =>
-    new RegistryClient({
-      credentials: dockerCredentials({
-        env: env.io.env,
-        envRegistries: source.kind === 'registry' ? [source.ref.registry] : [],
-      }),
-      insecure: Boolean(opts.insecure),
-    });
-  const result = await verify(spec, { registry }, { signal: env.signal });
+  const key = opts.key === undefined ? undefined : await readKeyOption(opts.key);
+  const smoke = opts.smoke
+    ? timeoutSeconds === undefined
+      ? {}
+      : { timeoutMs: timeoutSeconds * 1000 }
+    : undefined;
+  const result = await verify(
+    spec,
+    imageSourceDeps(spec, opts, env),
+    { signal: env.signal, log: (l) => env.io.err(`${l}\n`) },
+    { ...(key ? { key } : {}), ...(smoke ? { smoke } : {}) },
+  );
   if (opts.json) printJson(env.io, result);
-  else printTable(result, env);
+  else {
+    printTable(result, env);
+    if (result.smoke) (await import('./smoke.js')).printSmoke(result.smoke, env.io);
+  }
   for (const p of result.problems) env.io.err(`problem: ${p}\n`);
   for (const [what, c] of [['SBOM', result.sbom] as const, ['provenance', result.provenance] as const]) {
     if (!c.present) env.io.err(`warning: ${spec} has no ${what} attached\n`);
   }
+  for (const p of result.signature?.problems ?? []) env.io.err(`problem: signature: ${p}\n`);
+  const count = result.problems.length + (result.signature?.problems.length ?? 0);
   if (!result.ok)
-    env.io.err(
-      `error: ${spec} failed verification (${result.problems.length} problem${result.problems.length > 1 ? 's' : ''})\n`,
-    );
+    env.io.err(`error: ${spec} failed verification (${count} problem${count > 1 ? 's' : ''})\n`);
   return result.ok ? 0 : 1;
 }
 
@@ -79,6 +109,12 @@ export function registerVerify(program: Command, env: CommandEnv): void {
     .description('check that an image is a vc-coredns build: platforms, labels, and the patch in each binary')
     .argument('<ref>', 'registry/repo:tag, registry/repo@sha256:..., oci:DIR:TAG or docker-archive:FILE')
     .option('--insecure', 'plain http to a registry that is not on loopback')
+    .option(
+      '--smoke',
+      "after the static checks, run the host platform's CoreDNS against a fake Kubernetes API",
+    )
+    .option('--timeout <seconds>', 'with --smoke: give up after this long (default: 60)')
+    .option('--key <cosign.pub>', 'also check the cosign signatures and attestations against this public key')
     .option('--json', 'print one JSON document on stdout')
     .addHelpText(
       'after',
@@ -86,7 +122,9 @@ export function registerVerify(program: Command, env: CommandEnv): void {
 Examples:
   $ vc-coredns verify ghcr.io/acme/coredns:v1.9.3
   $ vc-coredns verify 127.0.0.1:5000/coredns:v1.12.0 --json
-  $ vc-coredns verify oci:./dist/oci:v1.9.3`,
+  $ vc-coredns verify oci:./dist/oci:v1.9.3
+  $ vc-coredns verify oci:./dist/oci:v1.9.3 --smoke
+  $ vc-coredns verify ghcr.io/acme/coredns:v1.9.3 --key cosign.pub`,
     )
     .action(async (ref: string, opts: VerifyOptions) => env.exit(await runVerify(ref, opts, env)));
 }
