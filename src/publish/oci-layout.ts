@@ -195,8 +195,9 @@ export async function writeOciLayout(
   signal?: AbortSignal,
 ): Promise<Published> {
   if (tag === '' || /[\s]/.test(tag)) throw new Error(`bad tag ${JSON.stringify(tag)}`);
-  await ensureLayout(dir);
   await withLayoutLock(dir, signal, async () => {
+    // under the lock: a writer that made the layout a moment ago is not taken for a foreign folder
+    await ensureLayout(dir);
     const before = await readLayoutIndex(dir);
     const added: string[] = [];
     try {
@@ -247,9 +248,9 @@ export async function writeTaggedManifests(
   entries: readonly { tag: string; manifest: Blob; blobs: readonly Blob[] }[],
   signal?: AbortSignal,
 ): Promise<string[]> {
-  await ensureLayout(dir);
   // blobs under the lock too: a gc (tag replaced, `vc-coredns gc`) never sees them unnamed
   await withLayoutLock(dir, signal, async () => {
+    await ensureLayout(dir);
     for (const e of entries)
       for (const blob of [...e.blobs, e.manifest]) {
         if (signal?.aborted) throw abortError(signal);
