@@ -119,7 +119,7 @@ describe('build under GitHub Actions', () => {
       env: { ...env, VC_COREDNS_CACHE: cache },
     });
     expect(r.exitCode).toBe(2);
-    const message = `--summary ${inside}: ${join(work, 'a-file')} is inside something that is not a folder`;
+    const message = `--summary ${inside}: ${join(work, 'a-file')} is a file, not a folder`;
     expect(r.stderr).toBe(`error: ${message}\n::error title=vc-coredns::${message}\n`);
     await expect(readFile(join(cache, 'checkouts'))).rejects.toThrow(/ENOENT/);
   });
