@@ -6,7 +6,7 @@ import { readdir, readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { goCacheDir } from './go-download.js';
-import { hostGoArch } from './go-listings.js';
+import { hostGoArch, toolchainArch } from './go-listings.js';
 import { compareGoVersions, parseGoVersion } from './go-version.js';
 import type { Runner } from './runner.js';
 import { type Env, findGo } from './tools.js';
@@ -79,11 +79,15 @@ export async function findInstalledGos(search: GoSearch, run?: Runner): Promise<
   for (const root of await expand(join(goCacheDir(search.cacheDir), '*'))) {
     if (!/\/\.tmp-/.test(root)) candidates.push({ root, where: 'cache' });
   }
-  // Toolchains the go command's switch downloaded before (golang.org/toolchain in the module cache).
+  // Toolchains the module proxy served before (golang.org/toolchain in the module cache: the go
+  // command's switch, or vc-coredns's download of an older Go). Their files may lack the execute bits
+  // (module zips carry no modes): go-toolchain.ts sets them before one is used.
   for (const root of await expand(
     join(moduleCache(search.env, home), 'golang.org', 'toolchain@v0.0.1-go*'),
   )) {
-    if (root.endsWith(`.linux-${hostGoArch()}`)) candidates.push({ root, where: 'module cache' });
+    if (root.endsWith(`.linux-${toolchainArch(hostGoArch())}`)) {
+      candidates.push({ root, where: 'module cache' });
+    }
   }
   for (const dir of search.dirs ?? []) {
     candidates.push({ root: dir, where: '--go-search' });
