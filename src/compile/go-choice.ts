@@ -3,7 +3,7 @@
 //   (the module proxy's toolchains, then the official archives): never a download, so a build key can
 //   be computed and a current image skipped at no cost;
 // - obtainGo: makes it real (nothing for an installed Go; the module proxy's golang.org/toolchain
-//   module: through the go command's toolchain switch for >= 1.21, `go mod download` for older Gos; a
+//   module through the go command's toolchain switch, which runs Gos far older than 1.21 too; a
 //   verified archive download into the cache), or, with `--go-fallback installed`, falls back to an
 //   installed Go.
 import { stat } from 'node:fs/promises';
@@ -13,7 +13,14 @@ import { badInput, redact, VcError } from '../errors.js';
 import { knownHazards } from '../versions/eras.js';
 import type { UpstreamGo } from '../versions/upstream-go.js';
 import { downloadGo, useCachedGo } from './go-download.js';
-import { findInstalledGos, type GoSearch, type InstalledGo, releaseName } from './go-installed.js';
+import {
+  allowExec,
+  findInstalledGos,
+  type GoSearch,
+  type InstalledGo,
+  releaseName,
+  versionFile,
+} from './go-installed.js';
 import {
   DEFAULT_GO_DOWNLOAD_URL,
   type Fetch,
@@ -22,8 +29,9 @@ import {
   hostGoArch,
   listArchives,
   listToolchainVersions,
+  toolchainModuleVersion,
+  toolchainName,
 } from './go-listings.js';
-import { allowExec, downloadToolchainModule, toolchainModule } from './go-toolchain.js';
 import { compareGoVersions, parseGoVersion, satisfiesGoMinimum } from './go-version.js';
 import { execaRunner, type Runner } from './runner.js';
 import { type Env, findGo } from './tools.js';
@@ -54,13 +62,12 @@ export interface GoWant {
 }
 
 /**
- * How the Go is had: at hand; the go command's toolchain switch (>= 1.21); the module proxy's toolchain
- * module through `go mod download` (older Gos, which no switch runs); an official archive.
+ * How the Go is had: at hand; the module proxy's golang.org/toolchain module through the go command's
+ * toolchain switch (any release the proxy has, 1.12.17 as well as 1.26.6); an official archive.
  */
 export type GoMeans =
   | { kind: 'installed'; go: InstalledGo }
   | { kind: 'toolchain'; bootstrap: InstalledGo }
-  | { kind: 'module'; bootstrap: InstalledGo }
   | { kind: 'download'; archive: GoArchive | null };
 
 export interface GoChoice {
@@ -132,9 +139,10 @@ function describeUpstream(u: UpstreamGo): string {
 }
 
 /**
- * The go that fetches toolchains: the switch needs a go >= 1.21, and only from 1.21 on does the go
- * command check golang.org/toolchain against the checksum database whatever GONOSUMDB says. One
- * installed on the machine first (a module cache's may still lack its execute bits).
+ * The go that switches toolchains: a go >= 1.21 (the switch came with it; it checks golang.org/toolchain
+ * against the checksum database whatever GONOSUMDB says). It switches to older Gos too: the old go it
+ * runs ignores GOTOOLCHAIN. One installed on the machine first (a module cache's may lack its execute
+ * bits).
  */
 function bootstrapFor(installed: InstalledGo[]): InstalledGo | undefined {
   const able = installed.filter((g) => satisfiesGoMinimum(g.version, '1.21.0'));
@@ -182,7 +190,8 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
     archives ??= listArchives(baseUrl, fetchOpts);
     return archives;
   };
-  // A go of a module cache may still lack its execute bits (module zips carry no modes).
+  // A go of a module cache may lack its execute bits: module zips carry no modes, and a
+  // `go mod download` of a toolchain (unlike the switch) does not set them.
   const runnable = async (go: InstalledGo): Promise<string> => {
     if (go.where === 'module cache') await allowExec(go.root);
     return go.path;
@@ -305,22 +314,13 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
     const bootstrap = bootstrapFor(all);
     const archive = listed?.archives.find((a) => a.version === version) ?? null;
     const forced = source === 'forced';
-    if (bootstrap && archive === null && satisfiesGoMinimum(version, '1.21.0')) {
+    // Every release from 1.21 is a toolchain module; an older one when the module proxy lists it.
+    if (bootstrap && archive === null && (satisfiesGoMinimum(version, '1.21.0') || onProxy)) {
       return {
         version,
         source: forced ? 'forced' : 'toolchain',
         means: { kind: 'toolchain', bootstrap },
-        reason: `Go ${version} through the go command's toolchain switch (GOTOOLCHAIN=go${version}, downloaded through GOPROXY unless in the module cache): ${why}`,
-        want,
-      };
-    }
-    if (bootstrap && archive === null && onProxy) {
-      // Older than any switch can run: the same module, fetched and checked by `go mod download`.
-      return {
-        version,
-        source: forced ? 'forced' : 'toolchain',
-        means: { kind: 'module', bootstrap },
-        reason: `Go ${version} from the module proxy (${toolchainModule(version, arch)}, by go mod download, checked against the checksum database): ${why}`,
+        reason: `Go ${version} from the module proxy (golang.org/toolchain@${toolchainModuleVersion(version, arch)}) through the go command's toolchain switch (GOTOOLCHAIN=go${toolchainName(version)}, downloaded through GOPROXY unless in the module cache): ${why}`,
         want,
       };
     }
@@ -428,15 +428,6 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
     }
     if (means.kind === 'installed') return runnable(means.go);
     if (means.kind === 'toolchain') return switchToolchain(version, means.bootstrap);
-    if (means.kind === 'module') {
-      return downloadToolchainModule(version, await runnable(means.bootstrap), {
-        env: opts.env,
-        arch,
-        run,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.log ? { log: opts.log } : {}),
-      });
-    }
     let archive = means.archive;
     if (archive === null) {
       let list: GoArchive[];
@@ -457,11 +448,18 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
     return `${root}/bin/go`;
   }
 
-  /** `GOTOOLCHAIN=go<version> go env GOROOT`: the go command fetches the toolchain (or finds it in GOMODCACHE). */
+  /**
+   * `GOTOOLCHAIN=go<version> go env GOROOT GOVERSION`: the go command fetches the toolchain module (or
+   * finds it in GOMODCACHE), verifies it, sets its execute bits and runs it.
+   */
   async function switchToolchain(version: string, bootstrap: InstalledGo): Promise<string> {
+    const name = `go${toolchainName(version)}`;
+    opts.log?.(
+      `Go ${version}: the go command's toolchain switch fetches golang.org/toolchain@${toolchainModuleVersion(version, arch)} from the module proxy`,
+    );
     const env: Record<string, string> = {
       ...definedEnv(opts.env),
-      GOTOOLCHAIN: `go${version}`,
+      GOTOOLCHAIN: name,
       GOENV: 'off',
     };
     delete env.GOROOT;
@@ -472,20 +470,20 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     if (r.aborted) throw new VcError('interrupted', { code: 'ABORTED' });
-    const [goroot = '', goversion = ''] = r.output
-      .trim()
+    // The last two lines (`go: downloading go1.14.15 (linux/amd64)` may come first). A Go before 1.16
+    // has no GOVERSION and prints an empty line for it: its VERSION file says.
+    const [goroot = '', named = ''] = r.output
+      .replace(/\n$/, '')
       .split('\n')
       .slice(-2)
       .map((l) => l.trim());
-    if (r.exitCode !== 0 || goversion !== `go${version}`) {
+    const said = named !== '' ? releaseName(named.replace(/^go/, '')) : goroot && (await versionFile(goroot));
+    if (r.exitCode !== 0 || said !== version) {
       const tail = r.output.trim().split('\n').slice(-3).join(' / ');
-      throw new VcError(
-        `the go command could not switch to Go ${version} (GOTOOLCHAIN=go${version}): ${tail}`,
-        {
-          code: 'GO_UNAVAILABLE',
-          hint: `the toolchain comes through GOPROXY (${opts.env.GOPROXY ?? "Go's default"}): check the network and GOPROXY/GONOSUMDB, or pass --go-fallback installed`,
-        },
-      );
+      throw new VcError(`the go command could not switch to Go ${version} (GOTOOLCHAIN=${name}): ${tail}`, {
+        code: 'GO_UNAVAILABLE',
+        hint: `the toolchain comes through GOPROXY (${opts.env.GOPROXY ?? "Go's default"}): check the network and GOPROXY/GONOSUMDB, or pass --go-fallback installed`,
+      });
     }
     return `${goroot}/bin/go`;
   }

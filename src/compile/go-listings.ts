@@ -33,14 +33,18 @@ export function toolchainArch(arch: string): string {
   return arch === 'armv6l' ? 'arm' : arch;
 }
 
+/** The Go project's name of a release: `1.14.15`; the first release of a line before 1.21 is `1.20`. */
+export function toolchainName(version: string): string {
+  const v = parseGoVersion(version);
+  return v && v.patch === 0 && v.minor < 21 && v.major === 1 ? `${v.major}.${v.minor}` : version;
+}
+
 /**
- * The `golang.org/toolchain` module version of a Go release for linux/<arch>: `v0.0.1-go1.14.15.linux-amd64`;
- * the first release of a line before 1.21 is named without its `.0` (`v0.0.1-go1.20.linux-amd64`).
+ * The `golang.org/toolchain` module version of a Go release for linux/<arch>:
+ * `v0.0.1-go1.14.15.linux-amd64`, `v0.0.1-go1.20.linux-amd64` (1.20.0).
  */
 export function toolchainModuleVersion(version: string, arch: string = hostGoArch()): string {
-  const v = parseGoVersion(version);
-  const name = v && v.patch === 0 && v.minor < 21 && v.major === 1 ? `${v.major}.${v.minor}` : version;
-  return `v0.0.1-go${name}.linux-${toolchainArch(arch)}`;
+  return `v0.0.1-go${toolchainName(version)}.linux-${toolchainArch(arch)}`;
 }
 
 /**

@@ -323,8 +323,8 @@ describe("Gos of any age from the module proxy's golang.org/toolchain module", (
       expect([minor.version, minor.source, minor.means.kind, minor.reason]).toEqual([
         '1.14.15',
         'toolchain',
-        'module',
-        "Go 1.14.15 from the module proxy (golang.org/toolchain@v0.0.1-go1.14.15.linux-amd64, by go mod download, checked against the checksum database): upstream's Go 1.14 (.travis.yml), the newest patch the module proxy lists",
+        'toolchain',
+        "Go 1.14.15 from the module proxy (golang.org/toolchain@v0.0.1-go1.14.15.linux-amd64) through the go command's toolchain switch (GOTOOLCHAIN=go1.14.15, downloaded through GOPROXY unless in the module cache): upstream's Go 1.14 (.travis.yml), the newest patch the module proxy lists",
       ]);
       // An exact version the list lacks: the official archives. One list request for the run.
       const exact = await chooser.choose(want({ version: '1.14.7', exact: true, from: '.go-version' }));
@@ -334,19 +334,24 @@ describe("Gos of any age from the module proxy's golang.org/toolchain module", (
       const first = await goChooser({ ...opts, request: { kind: 'version', version: '1.20.0' } }).choose(
         want(null),
       );
-      expect([first.version, first.source, first.means.kind]).toEqual(['1.20.0', 'forced', 'module']);
-      expect(first.reason).toContain('(golang.org/toolchain@v0.0.1-go1.20.linux-amd64, ');
+      expect([first.version, first.source, first.means.kind]).toEqual(['1.20.0', 'forced', 'toolchain']);
+      expect(first.reason).toContain('(golang.org/toolchain@v0.0.1-go1.20.linux-amd64) ');
+      expect(first.reason).toContain('(GOTOOLCHAIN=go1.20, ');
       const latest = await goChooser({ ...opts, request: { kind: 'latest-patch' } }).choose(
         want({ version: '1.20', exact: false, from: 'workflows' }),
       );
-      expect([latest.version, latest.source, latest.means.kind]).toEqual(['1.20.14', 'toolchain', 'module']);
+      expect([latest.version, latest.source, latest.means.kind]).toEqual([
+        '1.20.14',
+        'toolchain',
+        'toolchain',
+      ]);
     } finally {
       server.listOnly.length = 0;
       server.toolchains.length = 0;
     }
   });
 
-  it('downloads one with go mod download, makes its commands executable and checks its version', async () => {
+  it('switches to one older than 1.21 (the go command fetches, verifies and makes it executable) and checks its version', async () => {
     const go119 = await debianGoVersion('1.19');
     const mod = (v: string) => toolchainModuleVersion(v, 'amd64');
     const goproxy = await writeToolchainProxy(
@@ -375,15 +380,15 @@ describe("Gos of any age from the module proxy's golang.org/toolchain module", (
     const upstream = want({ version: '1.19', exact: false, from: '.travis.yml' }, '1.12', 'v1.6.2');
     const chooser = goChooser(opts);
     const choice = await chooser.choose(upstream);
-    expect([choice.version, choice.source, choice.means.kind]).toEqual([go119, 'toolchain', 'module']);
+    expect([choice.version, choice.source, choice.means.kind]).toEqual([go119, 'toolchain', 'toolchain']);
     const used = await chooser.obtain(choice);
     const root = join(modcache, 'golang.org', `toolchain@${mod(go119)}`);
     expect(used).toEqual({ version: go119, path: join(root, 'bin', 'go'), source: 'toolchain' });
     expect(lines).toEqual([
-      `downloading Go ${go119} from the module proxy (golang.org/toolchain@${mod(go119)})`,
+      `Go ${go119}: the go command's toolchain switch fetches golang.org/toolchain@${mod(go119)} from the module proxy`,
     ]);
     expect(await goVersionOf(used.path)).toBe(`go${go119}`);
-    // The zip carries no modes and go unpacks read-only: the commands were made executable.
+    // The zip carries no modes and go unpacks read-only: the switch made the commands executable.
     expect((await stat(used.path)).mode & 0o777).toBe(0o555);
     expect((await stat(join(root, 'pkg', 'tool', 'linux_amd64', 'README'))).mode & 0o777).toBe(0o555);
 
@@ -403,16 +408,17 @@ describe("Gos of any age from the module proxy's golang.org/toolchain module", (
     const liar = await rejection(
       later.obtain(await later.choose(want({ version: '1.19.1', exact: true, from: '.go-version' }))),
     );
-    expect([liar.code, liar.message]).toEqual([
-      'GO_UNAVAILABLE',
-      `golang.org/toolchain@${mod('1.19.1')} is not Go 1.19.1: its go says ${go119}`,
-    ]);
+    expect(liar.code).toBe('GO_UNAVAILABLE');
+    expect(liar.message).toMatch(
+      /^the go command could not switch to Go 1\.19\.1 \(GOTOOLCHAIN=go1\.19\.1\): /,
+    );
+    expect(liar.message.endsWith(`go${go119}`)).toBe(true);
     const missing = await later.choose(want({ version: '1.19.5', exact: true, from: '.go-version' }));
-    expect([missing.source, missing.means.kind]).toEqual(['toolchain', 'module']);
+    expect([missing.source, missing.means.kind]).toEqual(['toolchain', 'toolchain']);
     const e = await rejection(later.obtain(missing));
     expect(e.code).toBe('GO_UNAVAILABLE');
     expect(e.message).toMatch(
-      /^cannot download Go 1\.19\.5 from the module proxy \(golang\.org\/toolchain@v0\.0\.1-go1\.19\.5\.linux-amd64\): .*(no such file|not found)/,
+      /^the go command could not switch to Go 1\.19\.5 \(GOTOOLCHAIN=go1\.19\.5\): .*toolchain not available$/,
     );
     expect(e.hint).toContain('--go-fallback installed');
     expect((await readdir(join(modcache, 'golang.org'))).sort()).toEqual(

@@ -164,7 +164,7 @@ describe("a Go older than 1.21 from the module proxy's golang.org/toolchain modu
     });
     // Fetched now, or by an earlier run into the shared cache: either way the module's, and said so.
     const why = "upstream's Go 1.20 (workflows)";
-    const fetched = `v1.11.0: Go ${go} from the module proxy (golang.org/toolchain@v0.0.1-go${go}.linux-amd64, by go mod download, checked against the checksum database): ${why}, the newest patch the module proxy lists`;
+    const fetched = `v1.11.0: Go ${go} from the module proxy (golang.org/toolchain@v0.0.1-go${go}.linux-amd64) through the go command's toolchain switch (GOTOOLCHAIN=go${go}, downloaded through GOPROXY unless in the module cache): ${why}, the newest patch the module proxy lists`;
     const atHand = `v1.11.0: Go ${go} (the module proxy's golang.org/toolchain module, in the module cache at ${root}): ${why}, its newest installed patch`;
     expect([fetched, atHand].filter((line) => r.stderr.includes(line))).toHaveLength(1);
     const binary = join(out, 'linux', 'amd64', 'coredns');

@@ -1,9 +1,9 @@
 // A module proxy on disk (GOPROXY=file:///dir) serving golang.org/toolchain modules of our own making:
-// a GOROOT's bin/go (a real go of this machine, e.g. Debian's 1.19), its VERSION and an empty
-// pkg/tool, zipped as the Go project zips toolchains (no file modes). Enough for `go env GOROOT
-// GOVERSION` to answer from the module cache; no compiler. With a file:// GOPROXY alone the go command
-// does not ask the checksum database for this module (GOSUMDB=off covers its go.mod), so the tests
-// run offline.
+// a GOROOT's bin/go and bin/gofmt (a real Go of this machine, e.g. Debian's 1.19), its VERSION and a
+// pkg/tool with no tools, zipped as the Go project zips toolchains (no file modes). Enough for the go
+// command's toolchain switch to unpack and run it for `go env GOROOT GOVERSION`; no compiler. With a
+// file:// GOPROXY alone the go command does not ask the checksum database for this module (GOSUMDB=off
+// covers its go.mod), so the tests run offline.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -35,6 +35,7 @@ export async function writeToolchainProxy(
     const zip = zipSync(
       {
         [`${prefix}bin/go`]: new Uint8Array(await readFile(join(m.goroot, 'bin', 'go'))),
+        [`${prefix}bin/gofmt`]: new Uint8Array(await readFile(join(m.goroot, 'bin', 'gofmt'))),
         [`${prefix}VERSION`]: strToU8(`${m.goVersion}\n`),
         [`${prefix}pkg/tool/linux_amd64/README`]: strToU8('the tools of a vc-coredns test toolchain\n'),
       },
