@@ -215,10 +215,6 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     };
   }
   let registry: InstanceType<typeof RegistryClient> | undefined;
-  // dockerode (DOCKER_HOST respected) only when --load asks for the daemon.
-  const Dockerode = outputs.some((o) => o.kind === 'daemon')
-    ? (await import('dockerode')).default
-    : undefined;
   const pushRegistries = outputs.flatMap((o) => (o.kind === 'registry' ? [o.ref.registry] : []));
   try {
     const request: BuildRequest = {
@@ -266,10 +262,6 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
           ...(trace ? { trace } : {}),
         });
         return registry;
-      },
-      docker: () => {
-        if (!Dockerode) throw new Error('the Docker daemon was not requested');
-        return new Dockerode();
       },
       password: passwordSource(io, env.signal),
     };
