@@ -9,8 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BuildSummary } from '../../src/pipeline/build.js';
+import type { BuildEffects, BuildSummary } from '../../src/pipeline/build.js';
+import type { Context } from '../../src/pipeline/context.js';
+import { planBuild } from '../../src/pipeline/plan.js';
+import { dockerDaemon, runPreflight } from '../../src/pipeline/preflight.js';
 import { resolveDockerEndpoint } from '../../src/publish/docker-endpoint.js';
+import { eraFor, formatPlatform, hostPlatform } from '../../src/versions/index.js';
+import { buildRequest } from '../support/build-request.js';
 import { json, vc } from '../support/cli.js';
 import { DOCKER_CLI, type Dockerd, startDockerd } from '../support/dockerd.js';
 import { rejection } from '../support/errors.js';
@@ -142,6 +147,42 @@ describe('which Docker daemon', () => {
     expect((await readdir(cache).catch(() => [] as string[])).filter((d) => d !== 'go-minimum.json')).toEqual(
       [],
     );
+  });
+
+  it('the preflight check hands the build the daemon it reached, and says when --load loads another platform', async () => {
+    const warnings: string[] = [];
+    const ctx = {
+      env: { DOCKER_CONFIG: config, DOCKER_CONTEXT: 'live' },
+      signal: new AbortController().signal,
+      reporter: { warn: (m: string) => warnings.push(m) },
+    } as unknown as Context;
+    const planFor = (platforms: string) =>
+      planBuild(
+        [{ version: 'v1.9.3', commit: 'a'.repeat(40), era: eraFor('v1.9.3') }],
+        buildRequest({
+          selection: { spec: 'v1.9.3', buildable: true },
+          repoUrl: repo.url,
+          platforms,
+          load: true,
+          cwd: work,
+        }),
+        { platform: hostPlatform(process.arch), runs: [hostPlatform(process.arch)] },
+      );
+    const v = await dockerd.docker.version();
+    const daemonPlatform = formatPlatform({ os: v.Os, arch: v.Arch });
+    const same = await runPreflight(
+      planFor(daemonPlatform),
+      { ctx, effects: {} as BuildEffects, dryRun: false },
+      [dockerDaemon],
+    );
+    expect(same.get(dockerDaemon).endpoint.source).toBe('context "live" (DOCKER_CONTEXT)');
+    expect((await same.get(dockerDaemon).docker.ping()).toString()).toBe('OK');
+    expect(warnings).toEqual([]);
+    const other = daemonPlatform === 'linux/arm64' ? 'linux/amd64' : 'linux/arm64';
+    await runPreflight(planFor(other), { ctx, effects: {} as BuildEffects, dryRun: false }, [dockerDaemon]);
+    expect(warnings).toEqual([
+      `the Docker daemon (context "live" (DOCKER_CONTEXT)) is ${daemonPlatform}; --load loads ${other}, which it can hold but not run (--platforms ${daemonPlatform} builds its own)`,
+    ]);
   });
 
   it('an unknown context is bad input (exit 2)', async () => {
