@@ -13,14 +13,21 @@ export async function imageSourceDeps(
   env: CommandEnv,
 ): Promise<ImageSourceDeps> {
   const [{ RegistryClient }, { dockerCredentials }, { parseImageSource }] = loaded;
-  const source = parseImageSource(spec);
-  const network = source.kind === 'registry' ? await networkFromCli(opts, env.io) : undefined;
+  // Not every spec is an image (smoke's binary:PATH); the pipeline reports one that is not valid.
+  let source: ReturnType<typeof parseImageSource> | null;
+  try {
+    source = parseImageSource(spec);
+  } catch {
+    source = null;
+  }
+  const registryRef = source?.kind === 'registry' ? source.ref : null;
+  const network = registryRef ? await networkFromCli(opts, env.io) : undefined;
   return {
     registry: () =>
       new RegistryClient({
         credentials: dockerCredentials({
           env: env.io.env,
-          envRegistries: source.kind === 'registry' ? [source.ref.registry] : [],
+          envRegistries: registryRef ? [registryRef.registry] : [],
         }),
         insecure: Boolean(opts.insecure),
         ...(network ? { network } : {}),
