@@ -1,9 +1,10 @@
 import {
   type DefaultRenderer,
   Listr,
+  ListrLogger,
   type ListrTaskWrapper,
   PRESET_TIMER,
-  type SimpleRenderer,
+  ProcessOutput,
 } from 'listr2';
 import { redact } from '../errors.js';
 import type { Reporter, Stage } from '../pipeline/context.js';
@@ -50,7 +51,7 @@ export function ttyReporter(
   preamble: string[] = [],
 ): Reporter & { done: Promise<void> } {
   const finished = new Map(versions.map((v) => [v, deferred()]));
-  const tasks = new Map<string, ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>>();
+  const tasks = new Map<string, ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof DefaultRenderer>>();
   const platforms = new Map<string, Map<string, string>>();
   const pendingTitle = new Map<string, string>();
   const notes: string[] = [];
@@ -67,7 +68,12 @@ export function ttyReporter(
     else pendingTitle.set(version, line);
   };
 
-  type Task = ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>;
+  type Task = ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof DefaultRenderer>;
+  // Progress goes to stderr, as every other line that is not a result (listr2 draws on stdout by default).
+  const rendererOptions = {
+    timer: PRESET_TIMER,
+    logger: new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) }),
+  };
   const resolved = {
     title: `resolved ${versions.join(', ')}`,
     task: (_: unknown, task: Task) => {
@@ -91,13 +97,18 @@ export function ttyReporter(
     {
       concurrent: false,
       exitOnError: false,
-      renderer: 'default',
-      // Ctrl-C is main's: listr2's own handler would exit 127 at once, with no final line and no clean-up
+      // Ctrl-C is ours (main.ts): exit 130 after every process is stopped and partial output removed.
+      // listr2's own SIGINT listener would end the process with 127 first.
       registerSignalListeners: false,
-      rendererOptions: { timer: PRESET_TIMER },
+      // We chose the task list because stderr is a TTY; listr2 asks whether stdout is one, and would
+      // fall back to a renderer that writes progress among the results on stdout.
+      renderer: 'default',
+      rendererOptions,
+      fallbackRenderer: 'default',
+      fallbackRendererOptions: rendererOptions,
     },
   );
-  // listr2 renders on the process's stderr; our Io is only for the plain reporter and tests.
+  // Our Io is only for the plain reporter and tests; the task list draws on the process's stderr.
   void io;
   const done = list.run().then(
     () => {},

@@ -4,7 +4,6 @@
 import { cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve as resolvePath } from 'node:path';
-import type Dockerode from 'dockerode';
 import type { ArtifactKind } from '../attest/artifact.js';
 import { type AttestedIndex, attestedIndex, type PlatformBuild } from '../attest/compose.js';
 import { statementBytes } from '../attest/statement.js';
@@ -37,7 +36,14 @@ import type { Context } from './context.js';
 import { readImageSource } from './image-source.js';
 import { loadBase, loadBinaries } from './load.js';
 import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type VersionPlan } from './plan.js';
-import { commandRunner, goChoices, type Preflight, runPreflight, signingKey } from './preflight.js';
+import {
+  commandRunner,
+  dockerDaemon,
+  goChoices,
+  type Preflight,
+  runPreflight,
+  signingKey,
+} from './preflight.js';
 import { patchTree } from './prepare.js';
 import { NO_COMMIT, resolveReleases, sourceRelease } from './resolve.js';
 import { claimRun } from './runs.js';
@@ -81,10 +87,12 @@ function secondsSince(t0: number): number {
   return Math.round((performance.now() - t0) / 100) / 10;
 }
 
-/** The effects of a build, made on first use (a run without --push needs no registry client). */
+/**
+ * The effects of a build, made on first use (a run without --push needs no registry client). The
+ * Docker daemon's client comes from the preflight, which found it and checked that it answers.
+ */
 export interface BuildEffects {
   registry: () => RegistryClient;
-  docker: () => Dockerode;
   patchDeps?: PatchDeps;
   /** the password of a sealed `--sign-key` (the CLI: COSIGN_PASSWORD, else the terminal) */
   password?: PasswordSource;
@@ -168,9 +176,10 @@ interface Target {
 }
 
 /** The sinks of a version's image outputs (binaries: is none). */
-function targetsOf(v: VersionPlan, effects: BuildEffects): Target[] {
+function targetsOf(v: VersionPlan, started: Started, effects: BuildEffects): Target[] {
+  const docker = () => started.preflight.get(dockerDaemon).docker;
   return v.targets.flatMap((t) => {
-    const sink = sinkFor(t.output, { ...effects, platform: t.platform });
+    const sink = sinkFor(t.output, { registry: effects.registry, docker, platform: t.platform });
     return sink ? [{ plan: t, sink }] : [];
   });
 }
@@ -365,7 +374,7 @@ async function buildVersion(
   const { release, platforms } = v;
   const { version, era } = release;
   const choice = goFor(v, started);
-  const targets = targetsOf(v, effects);
+  const targets = targetsOf(v, started, effects);
   const base = v.image
     ? await loadBase(req.base, platforms, effects.registry, { signal, log: (l) => reporter.info(l) })
     : null;
@@ -714,7 +723,7 @@ export async function dryRun(req: BuildRequest, effects: BuildEffects, ctx: Cont
   try {
     const plan: DryRunVersion[] = [];
     for (const v of started.plan.versions) {
-      const targets = targetsOf(v, effects);
+      const targets = targetsOf(v, started, effects);
       // The build key needs the base's digest: known here for the built-in base only.
       const base =
         v.image && req.base === undefined ? await loadBase(undefined, v.platforms, effects.registry) : null;

@@ -18,12 +18,14 @@ import {
   tracedRunner,
 } from '../compile/index.js';
 import { badInput, isVcError, type VcError } from '../errors.js';
+import { checkDockerDaemon, type DockerDaemon } from '../publish/daemon.js';
 import { OCI_LAYOUT_FILE } from '../publish/oci-layout.js';
 import type { Output } from '../publish/outputs.js';
 import { openKeyFile } from '../sign/key-file.js';
 import type { SigningKey } from '../sign/keys.js';
 import { goOfTree } from '../source/index.js';
 import { removeAtExit } from '../util/cleanup.js';
+import { formatPlatform, samePlatform } from '../versions/index.js';
 import type { BuildEffects } from './build.js';
 import type { Context } from './context.js';
 import type { BuildPlan } from './plan.js';
@@ -289,12 +291,34 @@ export const attestationsDir: PreflightCheck<void> = {
 };
 
 /**
+ * --load: the daemon found as the docker CLI finds it (DOCKER_HOST, DOCKER_CONTEXT, config.json's
+ * currentContext and the context store) answers; its client is what the daemon sink loads through. A
+ * daemon of another platform than the one --load loads is said (docker can load it, not run it).
+ */
+export const dockerDaemon: PreflightCheck<DockerDaemon> = {
+  name: 'docker daemon',
+  applies: (plan) => plan.request.outputs.some((o) => o.kind === 'daemon'),
+  run: async (plan, { ctx }) => {
+    const daemon = await checkDockerDaemon(ctx.env, ctx.signal);
+    const loads = plan.versions
+      .flatMap((v) => v.targets)
+      .find((t) => t.output.kind === 'daemon' && t.platform && !samePlatform(t.platform, daemon.platform));
+    if (loads?.platform)
+      ctx.reporter.warn(
+        `the Docker daemon (${daemon.endpoint.source}) is ${formatPlatform(daemon.platform)}; --load loads ${formatPlatform(loads.platform)}, which it can hold but not run (--platforms ${formatPlatform(daemon.platform)} builds its own)`,
+      );
+    return daemon;
+  },
+};
+
+/**
  * Every check, in order. Add yours here (one line): the daemon and Docker contexts, registry auth, the
  * signing key's password, which Go builds each version.
  */
 export const PREFLIGHT: readonly PreflightCheck[] = [
   outputPaths,
   attestationsDir,
+  dockerDaemon,
   signingKey,
   buildTools,
   goChoices,

@@ -21,7 +21,7 @@ export interface CliResult {
 
 export async function vc(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
+  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<CliResult> {
   const r = await execa(process.execPath, [CLI, ...args], {
     cwd: opts.cwd,

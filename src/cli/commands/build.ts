@@ -9,6 +9,7 @@ import { makeContext } from '../context.js';
 import { annotateError, appendStepSummary, inGitHubActions } from '../github.js';
 import { printJson } from '../io.js';
 import { runResultLine } from '../json-progress.js';
+import { addNetworkOptions, type NetworkCliOptions, networkFromCli } from '../network.js';
 import { DEFAULT_PLATFORMS, parseChoice, parsePositiveInt } from '../options.js';
 import { passwordSource } from '../password.js';
 import { type Reporter, recordingReporter } from '../progress.js';
@@ -16,7 +17,7 @@ import { type ProgressKind, parseProgress, progressKind, streamReporter } from '
 import { packageVersion } from '../version.js';
 import type { CommandEnv } from './shared.js';
 
-export interface BuildCliOptions {
+export interface BuildCliOptions extends NetworkCliOptions {
   version?: string;
   kubernetes?: string;
   kubernetesMap?: string;
@@ -37,7 +38,6 @@ export interface BuildCliOptions {
   goDownloadUrl?: string;
   buildEnv?: string[];
   releaseMakefile?: boolean;
-  insecure?: boolean;
   tagSuffix: string;
   alsoTag?: string[];
   signKey?: string;
@@ -219,6 +219,11 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     const { checkWritableFile } = await import('../../pipeline/preflight.js');
     await checkWritableFile(resolvePath(opts.summary), '--summary ');
   }
+  // Proxies and CAs are read (and bad values refused) only when a registry is involved.
+  const network =
+    opts.base !== undefined || outputs.some((o) => o.kind === 'registry')
+      ? await networkFromCli(opts, io)
+      : undefined;
 
   const kind = progressKind(progress, io, opts);
   const quiet = Boolean(opts.quiet);
@@ -238,10 +243,6 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     };
   }
   let registry: InstanceType<typeof RegistryClient> | undefined;
-  // dockerode (DOCKER_HOST respected) only when --load asks for the daemon.
-  const Dockerode = outputs.some((o) => o.kind === 'daemon')
-    ? (await import('dockerode')).default
-    : undefined;
   const pushRegistries = outputs.flatMap((o) => (o.kind === 'registry' ? [o.ref.registry] : []));
   // made now: a bad VC_COREDNS_HELPER_TIMEOUT is bad input before any network
   const credentials = dockerCredentials({ env: io.env, envRegistries: pushRegistries });
@@ -286,14 +287,11 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
         registry ??= new RegistryClient({
           credentials,
           insecure: Boolean(opts.insecure),
+          ...(network ? { network } : {}),
           log: (l) => reporter.info(l),
           ...(trace ? { trace } : {}),
         });
         return registry;
-      },
-      docker: () => {
-        if (!Dockerode) throw new Error('the Docker daemon was not requested');
-        return new Dockerode();
       },
       password: passwordSource(io, env.signal),
     };
@@ -316,7 +314,7 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
 }
 
 export function registerBuild(program: Command, env: CommandEnv): void {
-  program
+  const command = program
     .command('build')
     .description('clone, patch and build CoreDNS, and write multi-arch images (or binaries)')
     .option('--version <spec>', "a CoreDNS version (v1.9.3), a semver range ('>=1.8.0 <1.10') or latest")
@@ -367,7 +365,6 @@ export function registerBuild(program: Command, env: CommandEnv): void {
       '--release-makefile',
       "build with upstream's `make -f Makefile.release build` (also darwin/windows)",
     )
-    .option('--insecure', 'plain http to registries that are not on loopback')
     .option('--tag-suffix <suffix>', 'appended to every version tag, e.g. -vc1', '')
     .option('--also-tag <tag>', 'another tag for the newest version built, e.g. latest', collect)
     .option(
@@ -406,4 +403,5 @@ Examples:
   $ vc-coredns build --version '>=1.11.0' --summary builds.md --progress json 2>events.jsonl`,
     )
     .action(async (opts: BuildCliOptions) => env.exit(await runBuild(opts, env)));
+  addNetworkOptions(command);
 }
