@@ -34,9 +34,12 @@ export function isVcError(e: unknown): e is VcError {
 /** Query parameters whose values are secrets (`token`, `access_token`, `X-Amz-Signature`, `password`...). */
 const SECRET_PARAM = /token|pass|pwd|secret|key|sig|auth|cred|session|code/i;
 
-/** `scheme://user:password@` (any userinfo) and `user:password@host` where a word starts. */
+/**
+ * `scheme://user:password@` (any userinfo) and `user:password@host` where a word starts; the words
+ * `user:password@` themselves, as hints write them, are a placeholder, not a secret.
+ */
 const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/@\s"'<>]+@/gi;
-const BARE_USERINFO = /(^|[\s"'(=,<[])[^\s/@:"'(=,<[]+:[^\s/@"']+@(?!sha(?:256|512):)/gi;
+const BARE_USERINFO = /(^|[\s"'(=,<[])(?!user:password@)[^\s/@:"'(=,<[]+:[^\s/@"']+@(?!sha(?:256|512):)/gi;
 /** A `?`/`&`/`#`/`;` then `name=value`. */
 const PARAM = /([?&#;])([^=&#;\s"'/?]+)=([^&#;\s"'<>]*)/g;
 

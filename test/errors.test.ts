@@ -8,6 +8,8 @@ const DIGEST = `sha256:${'a'.repeat(64)}`;
 describe('redact', () => {
   it.each([
     ['https://alice:pw1@h/x.git', 'https://***@h/x.git'],
+    ['https://user:password@h/x.git', 'https://***@h/x.git'],
+    ['user:passwords@host/repo', '***@host/repo'],
     ['invalid image reference "user:S3cret@host/repo"', 'invalid image reference "***@host/repo"'],
     [
       'cannot list https://h/x.git?token=QTOKEN42 (exit 128)',
@@ -30,6 +32,7 @@ describe('redact', () => {
       'git@github.com:coredns/coredns.git',
       'https://auth/token?service=registry&scope=repository:coredns:pull',
       '[12:30:11] v1.9.3 built',
+      'hint: write it as http://host:port, with user:password@ before the host',
     ]) {
       expect(redact(text)).toBe(text);
     }

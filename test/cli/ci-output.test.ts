@@ -120,7 +120,10 @@ describe('build under GitHub Actions', () => {
     });
     expect(r.exitCode).toBe(2);
     const message = `--summary ${inside}: ${join(work, 'a-file')} is a file, not a folder`;
-    expect(r.stderr).toBe(`error: ${message}\n::error title=vc-coredns::${message}\n`);
+    const hint = 'name a folder (or a place a folder can be made)';
+    expect(r.stderr).toBe(
+      `error: ${message}\nhint: ${hint}\n::error title=vc-coredns::${message}%0A${hint}\n`,
+    );
     await expect(readFile(join(cache, 'checkouts'))).rejects.toThrow(/ENOENT/);
   });
 });
