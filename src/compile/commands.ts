@@ -4,7 +4,7 @@ import { delimiter, dirname } from 'node:path';
 import type { Platform } from '../types.js';
 import { goEnvFor } from '../versions/index.js';
 import { inheritedEnv } from './environment.js';
-import { satisfiesGoMinimum } from './go-version.js';
+import { goModFlags, satisfiesGoMinimum } from './go-version.js';
 
 export interface CommandContext {
   go: { path: string; version: string };
@@ -14,6 +14,8 @@ export interface CommandContext {
   env: Record<string, string | undefined>;
   /** `--build-env KEY=VALUE`: passed on top of what the caller's environment may give (environment.ts) */
   extraEnv?: Record<string, string>;
+  /** the checkout's go.mod `go` line (null: none); an old one builds with -mod=mod (goModFlags) */
+  goModLine?: string | null;
   /** GOTMPDIR for go's work dirs, removed by the caller after the build (go leaves them when interrupted) */
   goTmpDir?: string;
 }
@@ -39,15 +41,19 @@ function appendFlags(existing: string | undefined, flags: string[]): string {
 /**
  * The build environment, the tool's own (environment.ts): the caller's locations, module proxy settings,
  * proxies and CAs, plus --build-env; then CGO_ENABLED=0, GOFLAGS `-trimpath -buildvcs=false` (after
- * --build-env's GOFLAGS, the caller's are not read), SOURCE_DATE_EPOCH, the chosen Go first on PATH,
- * GOTOOLCHAIN=local and GOENV=off (a `go env -w` file of the user changes nothing). No GOROOT, GOOS,
- * GOAMD64...: the chosen Go finds its own root and the platform alone decides the target.
+ * --build-env's GOFLAGS, the caller's are not read; `-mod=mod` for a go.mod older than Go 1.16: see
+ * goModFlags), SOURCE_DATE_EPOCH, the chosen Go first on PATH, GOTOOLCHAIN=local and GOENV=off (a
+ * `go env -w` file of the user changes nothing). No GOROOT, GOOS, GOAMD64...: the chosen Go finds its
+ * own root and the platform alone decides the target.
  */
 export function buildEnv(ctx: CommandContext): Record<string, string> {
   const env = inheritedEnv(ctx.env, ctx.extraEnv);
   env.CGO_ENABLED = '0';
   // -buildvcs exists from Go 1.18; older Go refuses GOFLAGS it does not know.
-  const flags = satisfiesGoMinimum(ctx.go.version, '1.18') ? ['-trimpath', '-buildvcs=false'] : ['-trimpath'];
+  const flags = [
+    ...goModFlags(ctx.goModLine ?? null, ctx.go.version),
+    ...(satisfiesGoMinimum(ctx.go.version, '1.18') ? ['-trimpath', '-buildvcs=false'] : ['-trimpath']),
+  ];
   env.GOFLAGS = appendFlags(ctx.extraEnv?.GOFLAGS, flags);
   env.SOURCE_DATE_EPOCH = String(ctx.sourceDateEpoch);
   env.PATH = [dirname(ctx.go.path), ...(env.PATH ? [env.PATH] : [])].join(delimiter);
