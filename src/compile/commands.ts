@@ -49,10 +49,12 @@ function appendFlags(existing: string | undefined, flags: string[]): string {
 export function buildEnv(ctx: CommandContext): Record<string, string> {
   const env = inheritedEnv(ctx.env, ctx.extraEnv);
   env.CGO_ENABLED = '0';
-  // -buildvcs exists from Go 1.18; older Go refuses GOFLAGS it does not know.
+  // Go refuses GOFLAGS it does not know: -trimpath exists from Go 1.13 (upstream's Go of CoreDNS
+  // v1.5.0 - v1.6.3 is 1.12), -buildvcs from 1.18.
   const flags = [
     ...goModFlags(ctx.goModLine ?? null, ctx.go.version),
-    ...(satisfiesGoMinimum(ctx.go.version, '1.18') ? ['-trimpath', '-buildvcs=false'] : ['-trimpath']),
+    ...(satisfiesGoMinimum(ctx.go.version, '1.13') ? ['-trimpath'] : []),
+    ...(satisfiesGoMinimum(ctx.go.version, '1.18') ? ['-buildvcs=false'] : []),
   ];
   env.GOFLAGS = appendFlags(ctx.extraEnv?.GOFLAGS, flags);
   env.SOURCE_DATE_EPOCH = String(ctx.sourceDateEpoch);

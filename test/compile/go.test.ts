@@ -272,6 +272,8 @@ describe('commands', () => {
     expect(cmd.env.GOEXPERIMENT).toBe('boringcrypto');
     // Go before 1.18 does not know -buildvcs.
     expect(buildEnv({ ...ctx, go: { path: '/g/bin/go', version: '1.17.13' } }).GOFLAGS).toBe('-trimpath');
+    // Go 1.12 (upstream's for v1.5.0 - v1.6.3) does not know -trimpath either.
+    expect(buildEnv({ ...ctx, go: { path: '/g/bin/go', version: '1.12.17' } }).GOFLAGS).toBe('');
     const inherited = buildEnv({
       ...ctx,
       env: {
