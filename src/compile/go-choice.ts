@@ -11,7 +11,13 @@ import { badInput, redact, VcError } from '../errors.js';
 import { knownHazards } from '../versions/eras.js';
 import type { UpstreamGo } from '../versions/upstream-go.js';
 import { downloadGo, useCachedGo } from './go-download.js';
-import { findInstalledGos, type GoSearch, type InstalledGo, releaseName } from './go-installed.js';
+import {
+  findInstalledGos,
+  type GoSearch,
+  type InstalledGo,
+  releaseName,
+  versionFile,
+} from './go-installed.js';
 import {
   DEFAULT_GO_DOWNLOAD_URL,
   type Fetch,
@@ -123,7 +129,11 @@ function describeUpstream(u: UpstreamGo): string {
   return `upstream's Go ${u.version} (${u.from})`;
 }
 
-/** The means of a Go >= 1.21 not installed: the toolchain switch needs an installed go >= 1.21 to run. */
+/**
+ * The means of a Go not installed: the toolchain switch needs an installed go >= 1.21 to run. It
+ * switches to any Go the module proxy serves as golang.org/toolchain, older releases too (the proxy
+ * lists e.g. 1.12.17 and 1.14.15, upstream's Gos of CoreDNS v1.5.0 and v1.6.8).
+ */
 function bootstrapFor(installed: InstalledGo[]): InstalledGo | undefined {
   return installed.find((g) => satisfiesGoMinimum(g.version, '1.21.0'));
 }
@@ -227,11 +237,11 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
     archives: GoArchive[];
   }
 
-  /** The versions of a minor the toolchain list (>= 1.21, with a go to switch from) or the archives have. */
+  /** The versions of a minor the toolchain list (with a go to switch from) or the archives have. */
   async function listedVersions(minor: string, all: InstalledGo[]): Promise<Listed> {
     const bootstrap = bootstrapFor(all);
     let toolchainError: unknown;
-    if (satisfiesGoMinimum(`${minor}.0`, '1.21.0') && bootstrap) {
+    if (bootstrap) {
       try {
         const versions = (await getToolchains(bootstrap)).filter((v) => sameMinor(v, minor));
         if (versions.length > 0) return { versions, where: 'the module proxy', archives: [] };
@@ -257,7 +267,9 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
   ): GoChoice {
     const bootstrap = bootstrapFor(all);
     const archive = listed?.archives.find((a) => a.version === version) ?? null;
-    if (satisfiesGoMinimum(version, '1.21.0') && bootstrap && archive === null) {
+    // From 1.21 every release is a toolchain; an older one when the module proxy lists it.
+    const onProxy = satisfiesGoMinimum(version, '1.21.0') || listed?.where === 'the module proxy';
+    if (onProxy && bootstrap && archive === null) {
       return {
         version,
         source: source === 'forced' ? 'forced' : 'toolchain',
@@ -292,8 +304,12 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
         want,
       };
     }
-    // The version is known: the means are settled when it is obtained (a listing only then).
-    return remote(version, want, source, why, all);
+    // The version is known: from 1.21 the means are settled when it is obtained (a listing only then);
+    // an older one comes through the switch only when the module proxy lists it.
+    if (satisfiesGoMinimum(version, '1.21.0') || !bootstrapFor(all))
+      return remote(version, want, source, why, all);
+    const listed = await listedVersions(minorOfVersion(version), all);
+    return remote(version, want, source, why, all, listed.versions.includes(version) ? listed : undefined);
   }
 
   function cannotHave(what: string, where: string, cause: unknown): VcError {
@@ -404,11 +420,14 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     if (r.aborted) throw new VcError('interrupted', { code: 'ABORTED' });
-    const [goroot = '', goversion = ''] = r.output
-      .trim()
+    // The last two lines (`go: downloading ...` may come first); Go before 1.16 has no GOVERSION and
+    // prints an empty line for it: its GOROOT's VERSION file says.
+    const [goroot = '', named = ''] = r.output
+      .replace(/\n$/, '')
       .split('\n')
       .slice(-2)
       .map((l) => l.trim());
+    const goversion = named || (goroot && `go${(await versionFile(goroot)) ?? ''}`);
     if (r.exitCode !== 0 || goversion !== `go${version}`) {
       const tail = r.output.trim().split('\n').slice(-3).join(' / ');
       throw new VcError(

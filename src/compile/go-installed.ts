@@ -58,7 +58,8 @@ async function expand(pattern: string): Promise<string[]> {
   return names.filter((n) => n.startsWith(prefix)).map((n) => join(dir, n));
 }
 
-async function versionFile(root: string): Promise<string | null> {
+/** The version a GOROOT's VERSION file names (`1.14.15`), null without one. */
+export async function versionFile(root: string): Promise<string | null> {
   const text = await readFile(join(root, 'VERSION'), 'utf8').catch(() => null);
   const first = text?.split('\n')[0]?.trim() ?? '';
   return parseGoVersion(first) ? releaseName(first.replace(/^go/, '')) : null;

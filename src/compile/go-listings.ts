@@ -54,8 +54,9 @@ async function getText(url: string, what: string, fetchFn: Fetch, signal?: Abort
 }
 
 /**
- * The Go releases the module proxy has as toolchains for linux/<arch>, oldest first (`1.21.0`, ...,
- * `1.26.6`; no pre-releases). Toolchains exist from Go 1.21.0 on.
+ * The Go releases the module proxy has as toolchains for linux/<arch>, oldest first (`1.12.17`, ...,
+ * `1.26.6`; no pre-releases). Every release from 1.21.0 is one; older ones are served too (the list
+ * names those someone asked for).
  */
 export async function listToolchainVersions(
   proxyUrl: string,

@@ -77,9 +77,10 @@ async function debianGoVersion(minor: string): Promise<string> {
   return stdout.trim().replace(/^go/, '');
 }
 
+/** `go1.14.15`, from `go version` (Go before 1.16 has no GOVERSION). */
 async function goVersionOf(path: string): Promise<string> {
-  const { stdout } = await execa(path, ['env', 'GOVERSION'], { env: { GOTOOLCHAIN: 'local', GOENV: 'off' } });
-  return stdout.trim();
+  const { stdout } = await execa(path, ['version'], { env: { GOTOOLCHAIN: 'local', GOENV: 'off' } });
+  return stdout.split(' ')[2] ?? stdout;
 }
 
 describe('installed Gos', () => {
@@ -205,7 +206,9 @@ describe('choosing the Go of a release', () => {
 
   it('with --go-fallback installed takes the OLDEST installed Go meeting go.mod and upstream minor, and warns', async () => {
     const cacheDir = join(base, 'cache-fallback');
-    const chooser = goChooser({ ...installedOnly(cacheDir), fallback: true });
+    // Neither the module proxy (whose toolchains reach back to 1.12) nor the archives answer.
+    const offline = { ...process.env, GOPROXY: 'http://127.0.0.1:9' };
+    const chooser = goChooser({ ...installedOnly(cacheDir), env: offline, fallback: true });
     const choice = await chooser.choose(
       want({ version: '1.14', exact: false, from: 'workflows' }, '1.13', 'v1.6.8'),
     );
@@ -390,5 +393,46 @@ describe('the toolchain switch against the real Go module proxy', () => {
       join(env.GOMODCACHE, 'golang.org', `toolchain@v0.0.1-go${choice.version}.linux-amd64`, 'bin', 'go'),
     );
     expect(await goVersionOf(used.path)).toBe(`go${choice.version}`);
+  });
+
+  it('switches to a Go older than 1.21 that the proxy lists (upstream 1.14 of CoreDNS v1.6.8), which has no GOVERSION', async (t) => {
+    if (!reachable) t.skip();
+    const opts = await isolated();
+    const search = { ...opts.search, system: [GO_123] };
+    const env = { ...process.env, GOMODCACHE: join(base, 'toolchain-modcache'), GOFLAGS: '-modcacherw' };
+    // The archives are unreachable: the proxy is the only way.
+    const chooser = goChooser({ ...opts, search, env, downloadUrl: 'http://127.0.0.1:9/' });
+    const listed = (await listToolchainVersions(proxy as string)).filter((v) => v.startsWith('1.14.'));
+    expect(listed.length).toBeGreaterThan(0);
+    const choice = await chooser.choose(
+      want({ version: '1.14', exact: false, from: 'workflows' }, '1.13', 'v1.6.8'),
+    );
+    expect([choice.version, choice.source, choice.means.kind]).toEqual([
+      listed.at(-1),
+      'toolchain',
+      'toolchain',
+    ]);
+    const used = await chooser.obtain(choice);
+    expect(used).toEqual({
+      version: choice.version,
+      source: 'toolchain',
+      path: join(
+        env.GOMODCACHE,
+        'golang.org',
+        `toolchain@v0.0.1-go${choice.version}.linux-amd64`,
+        'bin',
+        'go',
+      ),
+    });
+    expect(await goVersionOf(used.path)).toBe(`go${choice.version}`);
+    // An exact old version (--go 1.14.x) takes the same way.
+    const forced = goChooser({
+      ...opts,
+      search,
+      env,
+      downloadUrl: 'http://127.0.0.1:9/',
+      request: { kind: 'version', version: choice.version },
+    });
+    expect((await forced.choose(want(null, '1.13', 'v1.6.8'))).means.kind).toBe('toolchain');
   });
 });
