@@ -4,7 +4,11 @@ import { delimiter, dirname } from 'node:path';
 import type { Platform } from '../types.js';
 import { goEnvFor } from '../versions/index.js';
 import { inheritedEnv } from './environment.js';
+import { firstProxyUrl } from './go-listings.js';
 import { goModFlags, satisfiesGoMinimum } from './go-version.js';
+
+/** GOPROXY's default from Go 1.13 on (the go command's own, and go.env's from 1.21). */
+const GO_DEFAULT_PROXY = 'https://proxy.golang.org,direct';
 
 export interface CommandContext {
   go: { path: string; version: string };
@@ -57,6 +61,12 @@ export function buildEnv(ctx: CommandContext): Record<string, string> {
     ...(satisfiesGoMinimum(ctx.go.version, '1.18') ? ['-buildvcs=false'] : []),
   ];
   env.GOFLAGS = appendFlags(ctx.extraEnv?.GOFLAGS, flags);
+  if (!satisfiesGoMinimum(ctx.go.version, '1.13')) {
+    // Go 1.12 has no default module proxy (it fetches modules from their origins with git) and reads
+    // GOPROXY as one URL: give it the first of the caller's, else the proxy later Gos default to.
+    const proxy = env.GOPROXY ?? GO_DEFAULT_PROXY;
+    env.GOPROXY = firstProxyUrl(proxy) ?? proxy;
+  }
   env.SOURCE_DATE_EPOCH = String(ctx.sourceDateEpoch);
   env.PATH = [dirname(ctx.go.path), ...(env.PATH ? [env.PATH] : [])].join(delimiter);
   env.GOTOOLCHAIN = 'local';

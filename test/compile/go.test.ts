@@ -272,8 +272,16 @@ describe('commands', () => {
     expect(cmd.env.GOEXPERIMENT).toBe('boringcrypto');
     // Go before 1.18 does not know -buildvcs.
     expect(buildEnv({ ...ctx, go: { path: '/g/bin/go', version: '1.17.13' } }).GOFLAGS).toBe('-trimpath');
-    // Go 1.12 (upstream's for v1.5.0 - v1.6.3) does not know -trimpath either.
-    expect(buildEnv({ ...ctx, go: { path: '/g/bin/go', version: '1.12.17' } }).GOFLAGS).toBe('');
+    // Go 1.12 (upstream's for v1.5.0 - v1.6.3) does not know -trimpath either, has no default module
+    // proxy and reads GOPROXY as one URL.
+    const go112 = { ...ctx, go: { path: '/g/bin/go', version: '1.12.17' } };
+    expect(buildEnv(go112).GOFLAGS).toBe('');
+    expect(buildEnv(go112).GOPROXY).toBe('https://proxy.golang.org');
+    expect(buildEnv({ ...go112, env: { GOPROXY: 'http://127.0.0.1:3000/x/,direct' } }).GOPROXY).toBe(
+      'http://127.0.0.1:3000/x',
+    );
+    expect(buildEnv({ ...go112, env: { GOPROXY: 'off' } }).GOPROXY).toBe('off');
+    expect(buildEnv(ctx).GOPROXY).toBeUndefined();
     const inherited = buildEnv({
       ...ctx,
       env: {
