@@ -51,7 +51,12 @@ export interface BuildEntry {
     cases: number;
     seconds: number;
   };
+  /** wall time of the version in this run, skip check to publish (a skipped one: the check), in seconds */
+  seconds: number;
 }
+
+/** What building one version gives; build() adds its time. */
+type VersionEntry = Omit<BuildEntry, 'seconds'>;
 
 export interface BuildSummary {
   builds: BuildEntry[];
@@ -109,8 +114,10 @@ export async function build(req: BuildRequest, effects: BuildEffects, ctx: Conte
     ctx.onResolved?.(started.plan.versions.map((v) => v.release.version));
     const summary: BuildSummary = { builds: [], failed: [] };
     for (const v of started.plan.versions) {
+      const t0 = performance.now();
       try {
-        summary.builds.push(await buildVersion(v, started, effects, ctx));
+        const entry = await buildVersion(v, started, effects, ctx);
+        summary.builds.push({ ...entry, seconds: Math.round((performance.now() - t0) / 100) / 10 });
       } catch (e) {
         if (ctx.signal.aborted) throw e;
         if (isVcError(e) && e.exitCode === 2) throw e;
@@ -214,7 +221,7 @@ function keyOf(v: VersionPlan, started: Started, base: BaseImage | null, goVersi
 function entry(
   v: VersionPlan,
   fields: Pick<BuildEntry, 'digest' | 'refs' | 'skipped' | 'go' | 'smoke'>,
-): BuildEntry {
+): VersionEntry {
   return {
     version: v.release.version,
     commit: v.release.commit,
@@ -278,7 +285,7 @@ async function skipIfCurrent(
   go: BuildEntry['go'],
   ctx: Context,
   sign: (image: { digest: string; manifests: readonly Descriptor[] }) => Promise<void>,
-): Promise<BuildEntry | null> {
+): Promise<VersionEntry | null> {
   if (!fan.current || !fan.addTag) return null;
   const { version } = v.release;
   ctx.reporter.stage(version, 'skip-check');
@@ -322,7 +329,7 @@ async function buildVersion(
   started: Started,
   effects: BuildEffects,
   ctx: Context,
-): Promise<BuildEntry> {
+): Promise<VersionEntry> {
   const { reporter, signal, env } = ctx;
   const req = started.plan.request;
   const { release, platforms } = v;

@@ -200,6 +200,19 @@ export const outputPaths: PreflightCheck<void> = {
   },
 };
 
+/** `--summary FILE`: a file (not a folder) in a place this user can write. */
+export const summaryFile: PreflightCheck<void> = {
+  name: 'summary',
+  applies: (plan) => plan.request.summaryFile !== undefined,
+  run: async (plan) => {
+    const file = plan.request.summaryFile as string;
+    if ((await stat(file).catch(() => null))?.isDirectory()) {
+      throw badInput(`--summary ${file} is a folder`, 'BAD_OUTPUT', 'name the file to write');
+    }
+    await writableFolder(dirname(file), `--summary ${file}`);
+  },
+};
+
 /** `--sign-key`: the private key opened (its password from the CLI) before anything is cloned. */
 export const signingKey: PreflightCheck<SigningKey> = {
   name: 'signing key',
@@ -228,6 +241,7 @@ export const attestationsDir: PreflightCheck<void> = {
 export const PREFLIGHT: readonly PreflightCheck[] = [
   outputPaths,
   attestationsDir,
+  summaryFile,
   signingKey,
   buildTools,
   goChoices,

@@ -5,7 +5,8 @@
 // (`<hex-1>`, numbered in order of appearance within a case: equal values stay equal), because image
 // digests follow the bytes of the Go that builds; the patch release of each installed Debian Go
 // (`1.23.5` -> `<go 1.23>`, the path stays), which Debian may update. A failed build's hint (a build log tail, which
-// follows the Go compiler's wording) is cut to its first line. stdout carries no wall-clock time.
+// follows the Go compiler's wording) is cut to its first line. Wall-clock times (`build`'s `seconds`)
+// become `<seconds>`.
 //
 // VC_GOLDEN_UPDATE=1 rewrites the files instead of comparing: review the diff before committing it.
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -62,6 +63,7 @@ function mask(text: string): string {
     out = out.replace(new RegExp(`(?<![\\d.])${version.replaceAll('.', '\\.')}(?![\\d.])`, 'g'), placeholder);
   }
   for (const t of repo.tags) out = out.split(t.commit).join(`<commit ${t.version}>`);
+  out = out.replace(/"seconds": \d+(?:\.\d+)?/g, '"seconds": "<seconds>"');
   const numbered = new Map<string, string>();
   out = out.replace(/\b[0-9a-f]{64}\b/g, (hex) => {
     if (!numbered.has(hex)) numbered.set(hex, `<hex-${numbered.size + 1}>`);

@@ -40,6 +40,7 @@ export interface BuildCliOptions {
   dryRun?: boolean;
   smoke?: boolean;
   smokeTimeout?: string;
+  summary?: string;
   /** commander's --no-sbom / --no-provenance */
   sbom: boolean;
   provenance: boolean;
@@ -129,6 +130,7 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     );
   }
   const jobs = opts.jobs === undefined ? 0 : parsePositiveInt('--jobs', opts.jobs);
+  const summaryFile = opts.summary === undefined ? undefined : resolvePath(process.cwd(), opts.summary);
   const smokeTimeoutMs =
     opts.smokeTimeout === undefined
       ? undefined
@@ -198,6 +200,7 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
       ...(opts.smoke ? { smoke: true } : {}),
       ...(smokeTimeoutMs === undefined ? {} : { smokeTimeoutMs }),
       ...(opts.signKey !== undefined ? { signKey: opts.signKey } : {}),
+      ...(summaryFile !== undefined ? { summaryFile } : {}),
       attest: {
         sbom: opts.sbom !== false,
         provenance: opts.provenance !== false,
@@ -231,6 +234,14 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     }
     const summary = await build(request, effects, ctx);
     reporter.close();
+    if (summaryFile !== undefined) {
+      const { summaryMarkdown } = await import('../summary-table.js');
+      const { writeFileAtomic } = await import('../../util/fs.js');
+      await writeFileAtomic(
+        summaryFile,
+        summaryMarkdown(summary, { tool: packageVersion(), date: new Date() }),
+      );
+    }
     if (opts.json) printJson(io, summary);
     else printSummary(summary, env);
     return summary.failed.length > 0 ? 1 : 0;
@@ -313,6 +324,10 @@ export function registerBuild(program: Command, env: CommandEnv): void {
       "after compiling, smoke-test the host platform's binary against a fake Kubernetes API; a failure publishes nothing of that version",
     )
     .option('--smoke-timeout <seconds>', 'the smoke test of one version, start to stop (default: 60)')
+    .option(
+      '--summary <file>',
+      'write the run as a Markdown table (version, era, platforms, Go, build time, digest, refs, smoke, skipped)',
+    )
     .option('--json', 'print one JSON document on stdout')
     .option('--quiet', 'no progress on stderr')
     .addHelpText(
