@@ -35,7 +35,7 @@ import { resolveRepoUrl } from '../src/source/url.js';
 import { type CliResult, json, vc } from '../test/support/cli.js';
 import { startDockerd } from '../test/support/dockerd.js';
 import { startRegistry } from '../test/support/registry.js';
-import { benchWorkspace } from './support.js';
+import { benchWorkspace, childCpuSeconds } from './support.js';
 
 const PLATFORMS = 'linux/amd64,linux/arm64';
 const DUAL = 'v1.14.7';
@@ -43,13 +43,6 @@ const BASELINE = fileURLToPath(new URL('./baseline.sh', import.meta.url));
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
-
-/** CPU seconds (user + system) of the children this process has reaped, with their reaped descendants. */
-async function childCpuSeconds(ticks: number): Promise<number> {
-  const stat = await readFile('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[13]) + Number(f[14])) / ticks;
-}
 
 /** The one build of a --json run, or an error saying what went wrong. */
 function oneBuild(what: string, r: CliResult): BuildEntry {
