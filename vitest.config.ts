@@ -9,6 +9,10 @@ const COMPILED = [
   'test/e2e/**/*.test.ts',
   'test/cli/golden.test.ts',
   'test/cli/resolve-cli.test.ts',
+  'test/cli/ci-output.test.ts',
+  'test/cli/completion-shells.test.ts',
+  'test/cli/tty-interrupt.test.ts',
+  'test/ci/readme.test.ts',
   'test/package/**/*.test.ts',
   'test/smoke/smoke.test.ts',
   // cosign (installed by the global set-up) against the CLI

@@ -23,6 +23,9 @@ have umoci || need_apt+=(umoci)
 have getcap || need_apt+=(libcap2-bin)
 have python3 || need_apt+=(python3)
 have tar || need_apt+=(tar)
+# The completion scripts are tested by the shells themselves.
+have zsh || need_apt+=(zsh)
+have fish || need_apt+=(fish)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   src=/etc/apt/sources.list.d/debian.sources

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { isVcError, VcError } from '../errors.js';
 import { registerBuild } from './commands/build.js';
 import { registerCache } from './commands/cache.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerMatrix } from './commands/matrix.js';
@@ -16,6 +17,7 @@ import { registerSmoke } from './commands/smoke.js';
 import { registerVerify } from './commands/verify.js';
 import { registerVersions } from './commands/versions.js';
 import { type Io, printError, processIo } from './io.js';
+import { progressJsonInArgv } from './progress-mode.js';
 import { packageVersion } from './version.js';
 
 class Exit {
@@ -67,6 +69,7 @@ Examples:
   registerManifest(program, env);
   registerKeygen(program, env);
   registerCache(program, env);
+  registerCompletion(program, env);
   const configure = (c: Command): void => {
     c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
     for (const sub of c.commands) configure(sub);
@@ -83,6 +86,7 @@ export async function run(
 ): Promise<number> {
   const json = argv.includes('--json');
   const debug = argv.includes('--debug');
+  const progressJson = progressJsonInArgv(argv);
   try {
     await buildProgram(io, signal, debug).parseAsync(
       argv.filter((a) => a !== '--debug'),
@@ -105,7 +109,7 @@ export async function run(
       return 2;
     }
     if (isVcError(e)) {
-      printError(io, e, json);
+      printError(io, e, json, { progressJson });
       if (debug && e.stack) io.err(`${e.stack}\n`);
       return e.exitCode;
     }
@@ -114,7 +118,7 @@ export async function run(
       code: 'INTERNAL',
       hint: 'this is a bug in vc-coredns: please open an issue with the command and this output',
     });
-    printError(io, wrapped, json);
+    printError(io, wrapped, json, { progressJson });
     io.err(`${err.stack ?? ''}\n`);
     return 1;
   }

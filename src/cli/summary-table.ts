@@ -1,79 +1,96 @@
-// The Markdown table of a build run: one row per version (version, era, platforms, Go and how it was
-// had, build time, digest, refs, smoke verdict, skipped), the failures under it. `build --summary FILE`
-// writes it; the GitHub step summary (issue 15) appends the same text. Pure.
-import type { BuildSummary } from '../pipeline/build.js';
+// The run's Markdown table: what `build --summary FILE` writes and what GitHub Actions shows as the step
+// summary. One pure function of the build summary. A column is one line of COLUMNS; a column whose data
+// an entry does not carry (yet) shows `-`.
+import { markdownTable } from 'markdown-table';
+import semver from 'semver';
+import type { BuildEntry, BuildFailure, BuildSummary } from '../pipeline/build.js';
 import { eraFor, formatEraRange } from '../versions/index.js';
 
-export interface SummaryMeta {
-  /** vc-coredns's version */
-  tool: string;
-  /** when the run ended */
-  date: Date;
+/** A build entry as the table reads it. */
+export type SummaryEntry = BuildEntry;
+
+/** A row: a version built or skipped, or one that failed. */
+export type SummaryRow = (SummaryEntry & { failed?: false }) | (BuildFailure & { failed: true });
+
+interface Column {
+  title: string;
+  cell(row: SummaryRow): string | undefined;
 }
 
-export const SUMMARY_COLUMNS = [
-  'version',
-  'era',
-  'platforms',
-  'Go',
-  'build time',
-  'digest',
-  'refs',
-  'smoke',
-  'skipped',
-] as const;
+/** Inline code, with what would end it or the cell escaped. */
+const code = (text: string) => `\`${text.replaceAll('`', "'")}\``;
+const built = (row: SummaryRow): SummaryEntry | null => (row.failed ? null : row);
 
-/** A table cell: one line, no column breaks. */
-function cell(text: string): string {
-  return text.replace(/\r?\n/g, ' ').replaceAll('|', '\\|');
+function era(version: string): string {
+  try {
+    const e = eraFor(version);
+    return `${formatEraRange(e)} (${e.shape})`;
+  } catch {
+    return '-';
+  }
 }
 
-function code(text: string): string {
-  return `\`${text.replaceAll('`', "'")}\``;
+/** The Go and how it was had: `1.17.13 (download)`. */
+function goText(go: SummaryEntry['go'] | undefined): string | undefined {
+  return go ? `${go.version} (${go.source})` : undefined;
 }
 
-/** `0.4 s`, `59.9 s`, `4 min 05 s`. */
-export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const whole = Math.round(seconds);
-  return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, '0')} s`;
+/**
+ * The smoke verdict, the cases that held and the platform that ran: `ok (12/12, linux/amd64)`; `-`
+ * without --smoke or when skipped.
+ */
+function smokeText(smoke: SummaryEntry['smoke'] | undefined): string | undefined {
+  return smoke ? `${smoke.verdict} (${smoke.passed}/${smoke.cases}, ${smoke.platform})` : undefined;
 }
 
-function row(b: BuildSummary['builds'][number]): string[] {
-  const era = eraFor(b.version);
-  const smoke = b.smoke
-    ? `${b.smoke.verdict} (${b.smoke.passed}/${b.smoke.cases}, ${b.smoke.platform})`
-    : '-';
+export const COLUMNS: readonly Column[] = [
+  { title: 'version', cell: (r) => r.version },
+  { title: 'era', cell: (r) => era(r.version) },
+  { title: 'platforms', cell: (r) => built(r)?.platforms.join(', ') },
+  { title: 'Go', cell: (r) => goText(built(r)?.go) },
+  { title: 'build time', cell: (r) => `${r.seconds.toFixed(1)} s` },
+  { title: 'digest', cell: (r) => (r.failed ? '**failed**' : r.digest ? code(r.digest) : undefined) },
+  { title: 'refs', cell: (r) => built(r)?.refs.map(code).join('<br>') },
+  { title: 'smoke', cell: (r) => smokeText(built(r)?.smoke) },
+  { title: 'skipped', cell: (r) => (r.failed ? undefined : r.skipped ? 'yes' : 'no') },
+];
+
+/** A cell's text on one line: `|` escaped, line breaks as <br>; nothing known is `-`. */
+function cellText(text: string | undefined): string {
+  if (text === undefined || text === '') return '-';
+  return text.replaceAll('|', '\\|').replace(/\r?\n/g, '<br>');
+}
+
+/** The rows of a run: every version, in the order they were asked for (built, skipped and failed). */
+export function summaryRows(summary: BuildSummary): SummaryRow[] {
+  const rows: SummaryRow[] = [
+    ...summary.builds.map((b) => ({ ...(b as SummaryEntry), failed: false as const })),
+    ...summary.failed.map((f) => ({ ...f, failed: true as const })),
+  ];
+  return rows.sort((a, b) => semver.compare(a.version, b.version));
+}
+
+/**
+ * The Markdown of a run: a heading, the table and each failure's message (its first line; the rest is
+ * the build log's tail, in the run's log). `title` e.g. the tool and its version.
+ */
+export function renderSummary(summary: BuildSummary, title = 'vc-coredns build'): string {
+  const rows = summaryRows(summary);
+  const table = markdownTable([
+    COLUMNS.map((c) => c.title),
+    ...rows.map((r) => COLUMNS.map((c) => cellText(c.cell(r)))),
+  ]);
+  const failures = summary.failed.map((f) => `- **${f.version}**: ${f.error.split('\n')[0]}`);
+  const built = summary.builds.filter((b) => !b.skipped).length;
+  const skipped = summary.builds.length - built;
+  const counts = `${built} built, ${skipped} skipped, ${summary.failed.length} failed`;
   return [
-    b.version,
-    `${era.shape} ${formatEraRange(era)}`,
-    b.platforms.join(', '),
-    `${b.go.version} (${b.go.source})`,
-    formatDuration(b.seconds),
-    b.digest === null ? '-' : code(b.digest),
-    b.refs.map(code).join('<br>'),
-    smoke,
-    b.skipped ? 'yes' : 'no',
-  ];
-}
-
-/** The run's Markdown: a title line, the table (when anything was built or skipped), then the failures. */
-export function summaryMarkdown(summary: BuildSummary, meta: SummaryMeta): string {
-  const { builds, failed } = summary;
-  const built = builds.filter((b) => !b.skipped).length;
-  const counts = `${built} built, ${builds.length - built} skipped, ${failed.length} failed`;
-  const lines = [
-    `### vc-coredns build: ${counts}`,
+    `### ${title}`,
     '',
-    `vc-coredns ${meta.tool}, ${meta.date.toISOString()}`,
-  ];
-  if (builds.length > 0) {
-    lines.push('', `| ${SUMMARY_COLUMNS.join(' | ')} |`, `|${SUMMARY_COLUMNS.map(() => '---').join('|')}|`);
-    for (const b of builds) lines.push(`| ${row(b).map(cell).join(' | ')} |`);
-  }
-  if (failed.length > 0) {
-    lines.push('', 'Failed:', '');
-    for (const f of failed) lines.push(`- ${f.version}: ${cell(f.error.split('\n')[0] ?? '')}`);
-  }
-  return `${lines.join('\n')}\n`;
+    counts,
+    '',
+    rows.length > 0 ? table : '_no versions_',
+    ...(failures.length > 0 ? ['', '#### Failures', '', ...failures] : []),
+    '',
+  ].join('\n');
 }

@@ -1,9 +1,10 @@
 import {
   type DefaultRenderer,
   Listr,
+  ListrLogger,
   type ListrTaskWrapper,
   PRESET_TIMER,
-  type SimpleRenderer,
+  ProcessOutput,
 } from 'listr2';
 import { redact } from '../errors.js';
 import type { Reporter, Stage } from '../pipeline/context.js';
@@ -45,7 +46,7 @@ const STAGE_TITLE: Record<Stage, string> = {
  */
 export function ttyReporter(io: Io, versions: string[]): Reporter & { done: Promise<void> } {
   const finished = new Map(versions.map((v) => [v, deferred()]));
-  const tasks = new Map<string, ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>>();
+  const tasks = new Map<string, ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof DefaultRenderer>>();
   const platforms = new Map<string, Map<string, string>>();
   const pendingTitle = new Map<string, string>();
   const notes: string[] = [];
@@ -62,12 +63,17 @@ export function ttyReporter(io: Io, versions: string[]): Reporter & { done: Prom
     else pendingTitle.set(version, line);
   };
 
+  // Progress goes to stderr, as every other line that is not a result (listr2 draws on stdout by default).
+  const rendererOptions = {
+    timer: PRESET_TIMER,
+    logger: new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) }),
+  };
   const list = new Listr(
     versions.map((version) => ({
       title: version,
       task: async (
         _: unknown,
-        task: ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>,
+        task: ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof DefaultRenderer>,
       ) => {
         tasks.set(version, task);
         const t = pendingTitle.get(version);
@@ -78,11 +84,18 @@ export function ttyReporter(io: Io, versions: string[]): Reporter & { done: Prom
     {
       concurrent: false,
       exitOnError: false,
+      // Ctrl-C is ours (main.ts): exit 130 after every process is stopped and partial output removed.
+      // listr2's own SIGINT listener would end the process with 127 first.
+      registerSignalListeners: false,
+      // We chose the task list because stderr is a TTY; listr2 asks whether stdout is one, and would
+      // fall back to a renderer that writes progress among the results on stdout.
       renderer: 'default',
-      rendererOptions: { timer: PRESET_TIMER },
+      rendererOptions,
+      fallbackRenderer: 'default',
+      fallbackRendererOptions: rendererOptions,
     },
   );
-  // listr2 renders on the process's stderr; our Io is only for the plain reporter and tests.
+  // Our Io is only for the plain reporter and tests; the task list draws on the process's stderr.
   void io;
   const done = list.run().then(
     () => {},

@@ -130,7 +130,7 @@ function shellQuote(s: string): string {
   return `"${s.replace(/(["\\$`])/g, '\\$1')}"`;
 }
 
-function quoteArg(arg: string): string {
+export function quoteArg(arg: string): string {
   const eq = arg.indexOf('=');
   if (eq > 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(arg.slice(0, eq))) {
     const value = arg.slice(eq + 1);

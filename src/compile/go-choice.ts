@@ -1,9 +1,11 @@
 // Which Go builds a release, and how it is had (issue 13, DESIGN.md "compile/"). Two steps:
 // - chooseGo: the exact version and the means, from the installed Gos and, only when needed, a listing
-//   (the module proxy's toolchains, the official archives): never a download, so a build key can be
-//   computed and a current image skipped at no cost;
-// - obtainGo: makes it real (nothing for an installed Go; the go command's toolchain switch; a verified
-//   download into the cache), or, with `--go-fallback installed`, falls back to an installed Go.
+//   (the module proxy's toolchains, then the official archives): never a download, so a build key can
+//   be computed and a current image skipped at no cost;
+// - obtainGo: makes it real (nothing for an installed Go; the module proxy's golang.org/toolchain
+//   module through the go command's toolchain switch, which runs Gos far older than 1.21 too; a
+//   verified archive download into the cache), or, with `--go-fallback installed`, falls back to an
+//   installed Go.
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
@@ -12,6 +14,7 @@ import { knownHazards } from '../versions/eras.js';
 import type { UpstreamGo } from '../versions/upstream-go.js';
 import { downloadGo, useCachedGo } from './go-download.js';
 import {
+  allowExec,
   findInstalledGos,
   type GoSearch,
   type InstalledGo,
@@ -26,6 +29,8 @@ import {
   hostGoArch,
   listArchives,
   listToolchainVersions,
+  toolchainModuleVersion,
+  toolchainName,
 } from './go-listings.js';
 import { compareGoVersions, parseGoVersion, satisfiesGoMinimum } from './go-version.js';
 import { execaRunner, type Runner } from './runner.js';
@@ -56,6 +61,10 @@ export interface GoWant {
   minimum: string | null;
 }
 
+/**
+ * How the Go is had: at hand; the module proxy's golang.org/toolchain module through the go command's
+ * toolchain switch (any release the proxy has, 1.12.17 as well as 1.26.6); an official archive.
+ */
 export type GoMeans =
   | { kind: 'installed'; go: InstalledGo }
   | { kind: 'toolchain'; bootstrap: InstalledGo }
@@ -130,12 +139,32 @@ function describeUpstream(u: UpstreamGo): string {
 }
 
 /**
- * The means of a Go not installed: the toolchain switch needs an installed go >= 1.21 to run. It
- * switches to any Go the module proxy serves as golang.org/toolchain, older releases too (the proxy
- * lists e.g. 1.12.17 and 1.14.15, upstream's Gos of CoreDNS v1.5.0 and v1.6.8).
+ * The go that switches toolchains: a go >= 1.21 (the switch came with it; it checks golang.org/toolchain
+ * against the checksum database whatever GONOSUMDB says). It switches to older Gos too: the old go it
+ * runs ignores GOTOOLCHAIN. One installed on the machine first (a module cache's may lack its execute
+ * bits).
  */
 function bootstrapFor(installed: InstalledGo[]): InstalledGo | undefined {
-  return installed.find((g) => satisfiesGoMinimum(g.version, '1.21.0'));
+  const able = installed.filter((g) => satisfiesGoMinimum(g.version, '1.21.0'));
+  return able.find((g) => g.where !== 'module cache') ?? able[0];
+}
+
+/** What an installed Go is reported as: where it came from (a toolchain module, an archive) or `installed`. */
+function installedSource(go: InstalledGo, source: GoSource): GoSource {
+  if (source === 'forced') return 'forced';
+  if (go.where === 'module cache') return 'toolchain';
+  if (go.where === 'cache') return 'download';
+  return 'installed';
+}
+
+/** `Go 1.20.14 (installed at ROOT)`, or where a toolchain module or an archive put it. */
+function describeInstalled(go: InstalledGo): string {
+  if (go.where === 'module cache') {
+    return `Go ${go.version} (the module proxy's golang.org/toolchain module, in the module cache at ${go.root})`;
+  }
+  if (go.where === 'cache')
+    return `Go ${go.version} (an official archive, in vc-coredns's cache at ${go.root})`;
+  return `Go ${go.version} (installed at ${go.root})`;
 }
 
 /** A run's Go chooser: listings are asked at most once per run. */
@@ -161,11 +190,17 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
     archives ??= listArchives(baseUrl, fetchOpts);
     return archives;
   };
+  // A go of a module cache may lack its execute bits: module zips carry no modes, and a
+  // `go mod download` of a toolchain (unlike the switch) does not set them.
+  const runnable = async (go: InstalledGo): Promise<string> => {
+    if (go.where === 'module cache') await allowExec(go.root);
+    return go.path;
+  };
   // GOPROXY as the go command sees it (the variable, else its GOROOT's go.env default).
   const getProxy = (bootstrap: InstalledGo) => {
     proxy ??= (async () => {
       if (opts.env.GOPROXY !== undefined) return firstProxyUrl(opts.env.GOPROXY);
-      const r = await run(bootstrap.path, ['env', 'GOPROXY'], {
+      const r = await run(await runnable(bootstrap), ['env', 'GOPROXY'], {
         cwd: tmpdir(),
         env: { ...definedEnv(opts.env), GOTOOLCHAIN: 'local', GOENV: 'off' },
       });
@@ -186,6 +221,17 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
     return toolchains;
   };
 
+  /** An installed Go (or one a toolchain module or an archive left at hand), chosen. */
+  function atHand(go: InstalledGo, want: GoWant, source: GoSource, why: string): GoChoice {
+    return {
+      version: go.version,
+      source: installedSource(go, source),
+      means: { kind: 'installed', go },
+      reason: `${describeInstalled(go)}: ${why}`,
+      want,
+    };
+  }
+
   /** The exact version of a minor: installed (newest patch), else the newest the listings have. */
   async function resolveMinor(
     minor: string,
@@ -196,15 +242,8 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
   ): Promise<GoChoice> {
     const all = await getInstalled();
     const local = all.filter((g) => sameMinor(g.version, minor));
-    if (local[0] && !preferNewest) {
-      return {
-        version: local[0].version,
-        source: source === 'forced' ? 'forced' : 'installed',
-        means: { kind: 'installed', go: local[0] },
-        reason: `Go ${local[0].version} (installed at ${local[0].root}): ${why}, its newest installed patch`,
-        want,
-      };
-    }
+    if (local[0] && !preferNewest)
+      return atHand(local[0], want, source, `${why}, its newest installed patch`);
     const listed = await listedVersions(minor, all);
     // latest-patch must know the newest patch: an unreachable listing is an error, not the installed one.
     if (preferNewest && listed.versions.length === 0 && listed.error !== undefined) {
@@ -216,16 +255,8 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
       .pop();
     if (newest === undefined) throw cannotHave(`Go ${minor}`, listed.where, listed.error);
     const have = local.find((g) => g.version === newest);
-    if (have) {
-      return {
-        version: newest,
-        source: source === 'forced' ? 'forced' : 'installed',
-        means: { kind: 'installed', go: have },
-        reason: `Go ${newest} (installed at ${have.root}): ${why}, the newest patch (${listed.where})`,
-        want,
-      };
-    }
-    const lister = listed.where === 'the module proxy' ? 'the module proxy lists' : 'listed there';
+    if (have) return atHand(have, want, source, `${why}, the newest patch (${listed.where})`);
+    const lister = listed.onProxy ? 'the module proxy lists' : 'listed there';
     return remote(newest, want, source, `${why}, the newest patch ${lister}`, all, listed);
   }
 
@@ -233,27 +264,41 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
     versions: string[];
     /** what was asked, for messages */
     where: string;
+    /** the versions are the module proxy's toolchains (else the archives') */
+    onProxy: boolean;
     error?: unknown;
     archives: GoArchive[];
   }
 
-  /** The versions of a minor the toolchain list (with a go to switch from) or the archives have. */
+  /**
+   * The versions of a minor the module proxy lists as toolchains (when a go >= 1.21 can fetch them),
+   * else those the official archives list.
+   */
   async function listedVersions(minor: string, all: InstalledGo[]): Promise<Listed> {
     const bootstrap = bootstrapFor(all);
-    let toolchainError: unknown;
+    const errors: unknown[] = [];
     if (bootstrap) {
       try {
         const versions = (await getToolchains(bootstrap)).filter((v) => sameMinor(v, minor));
-        if (versions.length > 0) return { versions, where: 'the module proxy', archives: [] };
+        if (versions.length > 0) return { versions, where: 'the module proxy', onProxy: true, archives: [] };
       } catch (e) {
-        toolchainError = e;
+        errors.push(e);
       }
     }
+    const both = bootstrap ? `the module proxy or ${redact(baseUrl)}` : redact(baseUrl);
     try {
       const list = (await getArchives()).filter((a) => sameMinor(a.version, minor));
-      return { versions: list.map((a) => a.version), where: redact(baseUrl), archives: list };
+      return {
+        versions: list.map((a) => a.version),
+        where: list.length > 0 ? redact(baseUrl) : both,
+        onProxy: false,
+        archives: list,
+        ...(errors[0] === undefined ? {} : { error: errors[0] }),
+      };
     } catch (e) {
-      return { versions: [], where: redact(baseUrl), error: toolchainError ?? e, archives: [] };
+      errors.push(e);
+      const message = errors.map((x) => (x instanceof Error ? x.message : String(x))).join('; ');
+      return { versions: [], where: both, onProxy: false, error: new Error(message), archives: [] };
     }
   }
 
@@ -264,23 +309,24 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
     why: string,
     all: InstalledGo[],
     listed?: Listed,
+    onProxy = listed?.onProxy ?? false,
   ): GoChoice {
     const bootstrap = bootstrapFor(all);
     const archive = listed?.archives.find((a) => a.version === version) ?? null;
-    // From 1.21 every release is a toolchain; an older one when the module proxy lists it.
-    const onProxy = satisfiesGoMinimum(version, '1.21.0') || listed?.where === 'the module proxy';
-    if (onProxy && bootstrap && archive === null) {
+    const forced = source === 'forced';
+    // Every release from 1.21 is a toolchain module; an older one when the module proxy lists it.
+    if (bootstrap && archive === null && (satisfiesGoMinimum(version, '1.21.0') || onProxy)) {
       return {
         version,
-        source: source === 'forced' ? 'forced' : 'toolchain',
+        source: forced ? 'forced' : 'toolchain',
         means: { kind: 'toolchain', bootstrap },
-        reason: `Go ${version} through the go command's toolchain switch (GOTOOLCHAIN=go${version}, downloaded through GOPROXY unless in the module cache): ${why}`,
+        reason: `Go ${version} from the module proxy (golang.org/toolchain@${toolchainModuleVersion(version, arch)}) through the go command's toolchain switch (GOTOOLCHAIN=go${toolchainName(version)}, downloaded through GOPROXY unless in the module cache): ${why}`,
         want,
       };
     }
     return {
       version,
-      source: source === 'forced' ? 'forced' : 'download',
+      source: forced ? 'forced' : 'download',
       means: { kind: 'download', archive },
       reason: `Go ${version} from the official archives (${redact(baseUrl)}): ${why}`,
       want,
@@ -295,21 +341,18 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
   ): Promise<GoChoice> {
     const all = await getInstalled();
     const have = all.find((g) => g.version === version);
-    if (have) {
-      return {
-        version,
-        source: source === 'forced' ? 'forced' : 'installed',
-        means: { kind: 'installed', go: have },
-        reason: `Go ${version} (installed at ${have.root}): ${why}`,
-        want,
-      };
-    }
-    // The version is known: from 1.21 the means are settled when it is obtained (a listing only then);
-    // an older one comes through the switch only when the module proxy lists it.
-    if (satisfiesGoMinimum(version, '1.21.0') || !bootstrapFor(all))
-      return remote(version, want, source, why, all);
-    const listed = await listedVersions(minorOfVersion(version), all);
-    return remote(version, want, source, why, all, listed.versions.includes(version) ? listed : undefined);
+    if (have) return atHand(have, want, source, why);
+    // The version is known: the means are settled without a download. A Go older than 1.21 comes from
+    // the module proxy when its list names it (it lacks many old patches), else from the archives.
+    const bootstrap = bootstrapFor(all);
+    const onProxy =
+      bootstrap !== undefined &&
+      !satisfiesGoMinimum(version, '1.21.0') &&
+      (await getToolchains(bootstrap).then(
+        (list) => list.includes(version),
+        () => false,
+      ));
+    return remote(version, want, source, why, all, undefined, onProxy);
   }
 
   function cannotHave(what: string, where: string, cause: unknown): VcError {
@@ -383,7 +426,7 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
       if (await useCachedGo(opts.cacheDir, version, opts)) return means.go.path;
       return obtainRemote({ ...choice, means: { kind: 'download', archive: null } });
     }
-    if (means.kind === 'installed') return means.go.path;
+    if (means.kind === 'installed') return runnable(means.go);
     if (means.kind === 'toolchain') return switchToolchain(version, means.bootstrap);
     let archive = means.archive;
     if (archive === null) {
@@ -405,38 +448,42 @@ export function goChooser(opts: GoChooserOptions): GoChooser {
     return `${root}/bin/go`;
   }
 
-  /** `GOTOOLCHAIN=go<version> go env GOROOT`: the go command fetches the toolchain (or finds it in GOMODCACHE). */
+  /**
+   * `GOTOOLCHAIN=go<version> go env GOROOT GOVERSION`: the go command fetches the toolchain module (or
+   * finds it in GOMODCACHE), verifies it, sets its execute bits and runs it.
+   */
   async function switchToolchain(version: string, bootstrap: InstalledGo): Promise<string> {
+    const name = `go${toolchainName(version)}`;
+    opts.log?.(
+      `Go ${version}: the go command's toolchain switch fetches golang.org/toolchain@${toolchainModuleVersion(version, arch)} from the module proxy`,
+    );
     const env: Record<string, string> = {
       ...definedEnv(opts.env),
-      GOTOOLCHAIN: `go${version}`,
+      GOTOOLCHAIN: name,
       GOENV: 'off',
     };
     delete env.GOROOT;
     delete env.GOFLAGS;
-    const r = await run(bootstrap.path, ['env', 'GOROOT', 'GOVERSION'], {
+    const r = await run(await runnable(bootstrap), ['env', 'GOROOT', 'GOVERSION'], {
       cwd: tmpdir(),
       env,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     if (r.aborted) throw new VcError('interrupted', { code: 'ABORTED' });
-    // The last two lines (`go: downloading ...` may come first); Go before 1.16 has no GOVERSION and
-    // prints an empty line for it: its GOROOT's VERSION file says.
+    // The last two lines (`go: downloading go1.14.15 (linux/amd64)` may come first). A Go before 1.16
+    // has no GOVERSION and prints an empty line for it: its VERSION file says.
     const [goroot = '', named = ''] = r.output
       .replace(/\n$/, '')
       .split('\n')
       .slice(-2)
       .map((l) => l.trim());
-    const goversion = named || (goroot && `go${(await versionFile(goroot)) ?? ''}`);
-    if (r.exitCode !== 0 || goversion !== `go${version}`) {
+    const said = named !== '' ? releaseName(named.replace(/^go/, '')) : goroot && (await versionFile(goroot));
+    if (r.exitCode !== 0 || said !== version) {
       const tail = r.output.trim().split('\n').slice(-3).join(' / ');
-      throw new VcError(
-        `the go command could not switch to Go ${version} (GOTOOLCHAIN=go${version}): ${tail}`,
-        {
-          code: 'GO_UNAVAILABLE',
-          hint: `the toolchain comes through GOPROXY (${opts.env.GOPROXY ?? "Go's default"}): check the network and GOPROXY/GONOSUMDB, or pass --go-fallback installed`,
-        },
-      );
+      throw new VcError(`the go command could not switch to Go ${version} (GOTOOLCHAIN=${name}): ${tail}`, {
+        code: 'GO_UNAVAILABLE',
+        hint: `the toolchain comes through GOPROXY (${opts.env.GOPROXY ?? "Go's default"}): check the network and GOPROXY/GONOSUMDB, or pass --go-fallback installed`,
+      });
     }
     return `${goroot}/bin/go`;
   }

@@ -2,11 +2,12 @@
 // ~/sdk/go* (golang.org/dl), the cache's downloads, the module cache's toolchains and `--go-search DIR`
 // (a GOROOT, or a folder of them). Each is a GOROOT whose version comes from its VERSION file, or from
 // asking its go when it has none.
-import { readdir, readFile, realpath } from 'node:fs/promises';
+import { chmod, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { VcError } from '../errors.js';
 import { goCacheDir } from './go-download.js';
-import { hostGoArch } from './go-listings.js';
+import { hostGoArch, toolchainArch } from './go-listings.js';
 import { compareGoVersions, parseGoVersion } from './go-version.js';
 import type { Runner } from './runner.js';
 import { type Env, findGo } from './tools.js';
@@ -80,11 +81,14 @@ export async function findInstalledGos(search: GoSearch, run?: Runner): Promise<
   for (const root of await expand(join(goCacheDir(search.cacheDir), '*'))) {
     if (!/\/\.tmp-/.test(root)) candidates.push({ root, where: 'cache' });
   }
-  // Toolchains the go command's switch downloaded before (golang.org/toolchain in the module cache).
+  // Toolchains the module proxy served before (golang.org/toolchain in the module cache, of any age:
+  // the go command's switch, or a `go mod download`, whose files lack the execute bits: allowExec).
   for (const root of await expand(
     join(moduleCache(search.env, home), 'golang.org', 'toolchain@v0.0.1-go*'),
   )) {
-    if (root.endsWith(`.linux-${hostGoArch()}`)) candidates.push({ root, where: 'module cache' });
+    if (root.endsWith(`.linux-${toolchainArch(hostGoArch())}`)) {
+      candidates.push({ root, where: 'module cache' });
+    }
   }
   for (const dir of search.dirs ?? []) {
     candidates.push({ root: dir, where: '--go-search' });
@@ -115,4 +119,41 @@ export async function findInstalledGos(search: GoSearch, run?: Runner): Promise<
     found.push({ version, root: dirname(dirname(path)), path, where: c.where });
   }
   return found.sort((a, b) => compareGoVersions(b.version, a.version));
+}
+
+async function allowExecFile(path: string, mode: number): Promise<void> {
+  if ((mode & 0o111) === 0o111) return;
+  try {
+    await chmod(path, (mode & 0o777) | 0o111);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new VcError(`cannot make ${path} executable: ${why}`, {
+      code: 'GO_UNAVAILABLE',
+      hint: 'the module cache holding this Go is not yours: set GOMODCACHE to a folder of your own',
+    });
+  }
+}
+
+/** Sets the execute bits of path, or of every file under it (nothing when it does not exist). */
+async function allowExecUnder(path: string): Promise<void> {
+  const st = await stat(path).catch(() => null);
+  if (st === null) return;
+  if (st.isFile()) return allowExecFile(path, st.mode);
+  for (const entry of await readdir(path, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const file = join(entry.parentPath, entry.name);
+    await allowExecFile(file, (await stat(file)).mode);
+  }
+}
+
+/**
+ * Makes the commands of a toolchain module in the module cache executable, as the go command's switch
+ * does on first use (module zips carry no file modes; `go mod download` leaves them 0444): pkg/tool
+ * first, then bin/gofmt and bin, so that a concurrent run that sees bin/go executable finds its tools
+ * executable too.
+ */
+export async function allowExec(root: string): Promise<void> {
+  await allowExecUnder(join(root, 'pkg', 'tool'));
+  await allowExecUnder(join(root, 'bin', 'gofmt'));
+  await allowExecUnder(join(root, 'bin'));
 }

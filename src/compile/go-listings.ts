@@ -1,7 +1,10 @@
 // Which Go releases can be had, asked without downloading any: the Go module proxy's list of
-// `golang.org/toolchain` versions (what the go command's toolchain switch, Go >= 1.21, downloads), and
-// the JSON listing of the official archives at a base URL (with each archive's SHA-256).
+// `golang.org/toolchain` versions (what the go command's toolchain switch, Go >= 1.21, downloads; the
+// proxy has Gos far older than 1.21 as that module too), and the JSON listing of the official archives
+// at a base URL (with each archive's SHA-256).
 
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { redact, VcError } from '../errors.js';
 import { compareGoVersions, parseGoVersion } from './go-version.js';
 
@@ -25,6 +28,25 @@ export function hostGoArch(arch: string = process.arch): string {
   return map[arch] ?? arch;
 }
 
+/** The GOARCH of an archive's architecture name (`armv6l` -> `arm`): the toolchain module's suffix. */
+export function toolchainArch(arch: string): string {
+  return arch === 'armv6l' ? 'arm' : arch;
+}
+
+/** The Go project's name of a release: `1.14.15`; the first release of a line before 1.21 is `1.20`. */
+export function toolchainName(version: string): string {
+  const v = parseGoVersion(version);
+  return v && v.patch === 0 && v.minor < 21 && v.major === 1 ? `${v.major}.${v.minor}` : version;
+}
+
+/**
+ * The `golang.org/toolchain` module version of a Go release for linux/<arch>:
+ * `v0.0.1-go1.14.15.linux-amd64`, `v0.0.1-go1.20.linux-amd64` (1.20.0).
+ */
+export function toolchainModuleVersion(version: string, arch: string = hostGoArch()): string {
+  return `v0.0.1-go${toolchainName(version)}.linux-${toolchainArch(arch)}`;
+}
+
 /**
  * The first proxy URL of a GOPROXY list (`https://a,direct`, `https://a|https://b`); null when the list
  * starts with `direct` or `off`, which have no version list to ask.
@@ -36,6 +58,14 @@ export function firstProxyUrl(goproxy: string): string | null {
 }
 
 async function getText(url: string, what: string, fetchFn: Fetch, signal?: AbortSignal): Promise<string> {
+  if (/^file:/i.test(url)) {
+    // GOPROXY=file:///dir (a module proxy on disk): Node's fetch does not read files.
+    return readFile(fileURLToPath(url), 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new VcError(`cannot read ${what} at ${redact(url)}: ${e.code ?? e.message}`, {
+        code: 'GO_UNAVAILABLE',
+      });
+    });
+  }
   let res: Response;
   try {
     res = await fetchFn(url, signal ? { signal } : {});
@@ -54,9 +84,9 @@ async function getText(url: string, what: string, fetchFn: Fetch, signal?: Abort
 }
 
 /**
- * The Go releases the module proxy has as toolchains for linux/<arch>, oldest first (`1.12.17`, ...,
- * `1.26.6`; no pre-releases). Every release from 1.21.0 is one; older ones are served too (the list
- * names those someone asked for).
+ * The Go releases the module proxy lists as toolchains for linux/<arch>, oldest first (`1.12.17`, ...,
+ * `1.20.0` (listed as `go1.20`), ..., `1.26.6`; no pre-releases). The list names the versions the proxy
+ * has served, not every release: for an old line mostly a few patches, its last among them.
  */
 export async function listToolchainVersions(
   proxyUrl: string,
@@ -69,14 +99,17 @@ export async function listToolchainVersions(
     opts.fetch ?? fetch,
     opts.signal,
   );
-  const suffix = `.linux-${arch}`;
+  const suffix = `.linux-${toolchainArch(arch)}`;
   const versions = new Set<string>();
   for (const line of text.split('\n')) {
-    // v0.0.1-go1.21.8.linux-amd64
+    // v0.0.1-go1.21.8.linux-amd64, v0.0.1-go1.20.linux-amd64 (1.20.0)
     const m = /^v0\.0\.1-go(\S+)$/.exec(line.trim());
     if (!m?.[1]?.endsWith(suffix)) continue;
     const v = parseGoVersion(m[1].slice(0, -suffix.length));
-    if (v && v.patch !== null) versions.add(v.text);
+    if (!v || v.pre !== null) continue;
+    if (v.patch !== null) versions.add(v.text);
+    // Before 1.21 a line's first release is `go1.20`; from 1.21 on `go1.21` is no release.
+    else if (v.major === 1 && v.minor < 21) versions.add(`${v.major}.${v.minor}.0`);
   }
   return [...versions].sort(compareGoVersions);
 }

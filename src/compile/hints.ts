@@ -21,7 +21,8 @@ const LOG_RULES: LogRule[] = [
       `this CoreDNS needs Go >= ${m[1]?.replace(/[),;]+$/, '')} (the chosen Go is ${c.goVersion}): build with --go auto, or pass --go with a newer Go`,
   },
   {
-    test: /go: (?:downloading|download) go\d|golang\.org\/toolchain@|toolchain not available|switching to go\d|GOTOOLCHAIN/,
+    // Not a bare `golang.org/toolchain@`: a Go taken from the module cache names it in every GOROOT path.
+    test: /go: (?:downloading|download) go\d|downloading golang\.org\/toolchain|toolchain not available|switching to go\d|GOTOOLCHAIN/,
     hint: () =>
       'Go tried to switch toolchains although vc-coredns passes GOTOOLCHAIN=local on the make command line: ' +
       'check the --build-env variables, or pass --go with the Go this CoreDNS asks for',

@@ -53,3 +53,4 @@ export {
   type GoRequirement,
   goModMinimum,
 } from './tools.js';
+export { tracedRunner, traceLine } from './trace.js';

@@ -4,7 +4,6 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve as resolvePath } from 'node:path';
-import type Dockerode from 'dockerode';
 import type { ArtifactKind } from '../attest/artifact.js';
 import { type AttestedIndex, attestedIndex, type PlatformBuild } from '../attest/compose.js';
 import { statementBytes } from '../attest/statement.js';
@@ -29,7 +28,14 @@ import type { Context } from './context.js';
 import { readImageSource } from './image-source.js';
 import { loadBase, loadBinaries } from './load.js';
 import { type BuildPlan, type BuildRequest, planBuild, type TargetPlan, type VersionPlan } from './plan.js';
-import { goChoices, type Preflight, runPreflight, signingKey } from './preflight.js';
+import {
+  commandRunner,
+  dockerDaemon,
+  goChoices,
+  type Preflight,
+  runPreflight,
+  signingKey,
+} from './preflight.js';
 import { patchTree } from './prepare.js';
 import { NO_COMMIT, resolveReleases, sourceRelease } from './resolve.js';
 import { smokeRun } from './smoke.js';
@@ -51,22 +57,33 @@ export interface BuildEntry {
     cases: number;
     seconds: number;
   };
-  /** wall time of the version in this run, skip check to publish (a skipped one: the check), in seconds */
+  /** wall time of this version's work (skip check, or clone to publish), in seconds */
   seconds: number;
 }
 
-/** What building one version gives; build() adds its time. */
-type VersionEntry = Omit<BuildEntry, 'seconds'>;
+export interface BuildFailure {
+  version: string;
+  error: string;
+  /** wall time until the version failed, in seconds */
+  seconds: number;
+}
 
 export interface BuildSummary {
   builds: BuildEntry[];
-  failed: { version: string; error: string }[];
+  failed: BuildFailure[];
 }
 
-/** The effects of a build, made on first use (a run without --push needs no registry client). */
+/** Seconds since t0 (performance.now()), to a tenth. */
+function secondsSince(t0: number): number {
+  return Math.round((performance.now() - t0) / 100) / 10;
+}
+
+/**
+ * The effects of a build, made on first use (a run without --push needs no registry client). The
+ * Docker daemon's client comes from the preflight, which found it and checked that it answers.
+ */
 export interface BuildEffects {
   registry: () => RegistryClient;
-  docker: () => Dockerode;
   patchDeps?: PatchDeps;
   /** the password of a sealed `--sign-key` (the CLI: COSIGN_PASSWORD, else the terminal) */
   password?: PasswordSource;
@@ -116,15 +133,19 @@ export async function build(req: BuildRequest, effects: BuildEffects, ctx: Conte
     for (const v of started.plan.versions) {
       const t0 = performance.now();
       try {
-        const entry = await buildVersion(v, started, effects, ctx);
-        summary.builds.push({ ...entry, seconds: Math.round((performance.now() - t0) / 100) / 10 });
+        const built = await buildVersion(v, started, effects, ctx);
+        summary.builds.push({ ...built, seconds: secondsSince(t0) });
       } catch (e) {
         if (ctx.signal.aborted) throw e;
         if (isVcError(e) && e.exitCode === 2) throw e;
         const message = redact(e instanceof Error ? e.message : String(e));
         const hint = isVcError(e) && e.hint ? `\n${redact(e.hint)}` : '';
         ctx.reporter.finish(v.release.version, 'failed', message);
-        summary.failed.push({ version: v.release.version, error: `${message}${hint}` });
+        summary.failed.push({
+          version: v.release.version,
+          error: `${message}${hint}`,
+          seconds: secondsSince(t0),
+        });
       }
     }
     return summary;
@@ -141,9 +162,10 @@ interface Target {
 }
 
 /** The sinks of a version's image outputs (binaries: is none). */
-function targetsOf(v: VersionPlan, effects: BuildEffects): Target[] {
+function targetsOf(v: VersionPlan, started: Started, effects: BuildEffects): Target[] {
+  const docker = () => started.preflight.get(dockerDaemon).docker;
   return v.targets.flatMap((t) => {
-    const sink = sinkFor(t.output, { ...effects, platform: t.platform });
+    const sink = sinkFor(t.output, { registry: effects.registry, docker, platform: t.platform });
     return sink ? [{ plan: t, sink }] : [];
   });
 }
@@ -217,6 +239,9 @@ function keyOf(v: VersionPlan, started: Started, base: BaseImage | null, goVersi
     buildEnv: started.plan.request.buildEnv,
   });
 }
+
+/** A version's entry; build() adds the time it took. */
+type VersionEntry = Omit<BuildEntry, 'seconds'>;
 
 function entry(
   v: VersionPlan,
@@ -335,7 +360,7 @@ async function buildVersion(
   const { release, platforms } = v;
   const { version, era } = release;
   const choice = goFor(v, started);
-  const targets = targetsOf(v, effects);
+  const targets = targetsOf(v, started, effects);
   const base = v.image
     ? await loadBase(req.base, platforms, effects.registry, { signal, log: (l) => reporter.info(l) })
     : null;
@@ -432,7 +457,7 @@ async function buildVersion(
           onProgress: (e) => reporter.platform(version, formatPlatform(e.platform), e.stage),
           onWarning: (m) => reporter.warn(`${version}: ${m}`),
         },
-        undefined,
+        commandRunner(ctx),
         signal,
       );
       return { binaries, sourceDateEpoch, diff: patch.diff };
@@ -682,7 +707,7 @@ export async function dryRun(req: BuildRequest, effects: BuildEffects, ctx: Cont
   try {
     const plan: DryRunVersion[] = [];
     for (const v of started.plan.versions) {
-      const targets = targetsOf(v, effects);
+      const targets = targetsOf(v, started, effects);
       // The build key needs the base's digest: known here for the built-in base only.
       const base =
         v.image && req.base === undefined ? await loadBase(undefined, v.platforms, effects.registry) : null;

@@ -1,12 +1,12 @@
 // `vc-coredns cache`: what the cache holds (source/cache.ts has the layout), and its pruning: checkouts, downloaded Gos, the Go
-// facts of tags, build logs and leftovers of interrupted runs. Pruning removes only what no run is using:
+// facts of tags, build logs, the tags listed (for completion) and leftovers of interrupted runs. Pruning removes only what no run is using:
 // a checkout or a Go is taken under its lock without waiting (a run holding it: left alone), and a Go
 // some run is building with carries a live in-use mark.
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { goCacheDir } from '../compile/index.js';
 import { isVcError } from '../errors.js';
-import { checkoutsDir, goMinimumFile } from '../source/index.js';
+import { checkoutsDir, goMinimumFile, tagsDir } from '../source/index.js';
 import { acquireLock, inUse } from '../util/lock.js';
 
 /** `<cache>/logs`: one build log per version and platform. */
@@ -14,7 +14,7 @@ export function logsDir(cacheDir: string): string {
   return join(cacheDir, 'logs');
 }
 
-export type CacheKind = 'checkout' | 'go' | 'go-facts' | 'log' | 'leftover';
+export type CacheKind = 'checkout' | 'go' | 'go-facts' | 'log' | 'tags' | 'leftover';
 
 export interface CacheEntry {
   kind: CacheKind;
@@ -80,7 +80,9 @@ export async function listCache(cacheDir: string): Promise<CacheEntry[]> {
   if (await stat(facts).catch(() => null)) out.push(await entry('go-facts', 'go-minimum.json', facts));
   for (const name of await names(logsDir(cacheDir)))
     out.push(await entry('log', name, join(logsDir(cacheDir), name)));
-  const order: CacheKind[] = ['checkout', 'go', 'go-facts', 'log', 'leftover'];
+  for (const name of await names(tagsDir(cacheDir)))
+    out.push(await entry('tags', name, join(tagsDir(cacheDir), name)));
+  const order: CacheKind[] = ['checkout', 'go', 'go-facts', 'log', 'tags', 'leftover'];
   return out.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.name.localeCompare(b.name));
 }
 

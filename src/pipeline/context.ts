@@ -45,4 +45,6 @@ export interface Context {
   reporter: Reporter;
   /** told the versions once they are known (a TTY task list needs them up front) */
   onResolved?: (versions: string[]) => void;
+  /** `--verbose`: told each make and go command before it runs (registry requests: the CLI's client) */
+  trace?: (line: string) => void;
 }

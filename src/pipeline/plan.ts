@@ -49,8 +49,6 @@ export interface BuildRequest {
   signKey?: string;
   /** SBOM and provenance: what to attach and where else to write them (none when absent) */
   attest?: AttestOptions;
-  /** `--summary FILE`: the caller writes the run's table there; checked writable before anything runs */
-  summaryFile?: string;
 }
 
 /** The machine the build runs on, as far as the plan needs it. */

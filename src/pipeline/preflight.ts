@@ -7,18 +7,23 @@ import { access, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import {
   checkMakeTools,
+  execaRunner,
   type GoChoice,
   type GoChooser,
   type GoWant,
   goChooser,
   inheritedEnv,
+  type Runner,
+  tracedRunner,
 } from '../compile/index.js';
 import { badInput, isVcError, type VcError } from '../errors.js';
+import { checkDockerDaemon, type DockerDaemon } from '../publish/daemon.js';
 import { OCI_LAYOUT_FILE } from '../publish/oci-layout.js';
 import type { Output } from '../publish/outputs.js';
 import { openKeyFile } from '../sign/key-file.js';
 import type { SigningKey } from '../sign/keys.js';
 import { goOfTree } from '../source/index.js';
+import { formatPlatform, samePlatform } from '../versions/index.js';
 import type { BuildEffects } from './build.js';
 import type { Context } from './context.js';
 import type { BuildPlan } from './plan.js';
@@ -47,6 +52,11 @@ export interface Preflight {
 }
 
 // ---------------------------------------------------------------------------------------------- checks
+
+/** The runner of make and go for a run: each command told to `ctx.trace` first under --verbose. */
+export function commandRunner(ctx: Context): Runner {
+  return ctx.trace ? tracedRunner(execaRunner, ctx.trace) : execaRunner;
+}
 
 /** make (and curl for --release-makefile), found; the Go is goChoices'. */
 export const buildTools: PreflightCheck<{ make: string }> = {
@@ -103,6 +113,7 @@ export const goChoices: PreflightCheck<GoChoices> = {
       cacheDir: ctx.cacheDir,
       signal: ctx.signal,
       log: (l) => ctx.reporter.info(l),
+      run: commandRunner(ctx),
     });
     const wants = await goWants(plan, ctx);
     const choices = new Map<string, GoChoice | VcError>();
@@ -149,6 +160,16 @@ async function writableFolder(path: string, what: string): Promise<void> {
   }
 }
 
+/**
+ * A file that can be written (made or replaced) at path: not a folder, in a folder this user can write.
+ * `flag` is how messages name it before the path: `--output docker-archive:`, `--summary `.
+ */
+export async function checkWritableFile(path: string, flag: string): Promise<void> {
+  const st = await stat(path).catch(() => null);
+  if (st?.isDirectory()) throw badInput(`${flag}${path} is a folder`, 'BAD_OUTPUT', 'name the file to write');
+  await writableFolder(dirname(path), `${flag}${path}`);
+}
+
 /** An existing OCI layout, or a folder it may become (missing or empty). */
 async function checkLayoutDir(dir: string): Promise<void> {
   const st = await stat(dir).catch(() => null);
@@ -174,17 +195,8 @@ async function checkOutput(o: Output): Promise<void> {
       return checkLayoutDir(o.dir);
     case 'binaries':
       return writableFolder(o.dir, `--output binaries:${o.dir}`);
-    case 'docker-archive': {
-      const st = await stat(o.file).catch(() => null);
-      if (st?.isDirectory()) {
-        throw badInput(
-          `--output docker-archive:${o.file} is a folder`,
-          'BAD_OUTPUT',
-          'name the file to write',
-        );
-      }
-      return writableFolder(dirname(o.file), `--output docker-archive:${o.file}`);
-    }
+    case 'docker-archive':
+      return checkWritableFile(o.file, '--output docker-archive:');
     case 'registry':
     case 'daemon':
       return;
@@ -197,19 +209,6 @@ export const outputPaths: PreflightCheck<void> = {
   applies: (plan) => plan.request.outputs.some((o) => o.kind !== 'registry' && o.kind !== 'daemon'),
   run: async (plan) => {
     for (const o of plan.request.outputs) await checkOutput(o);
-  },
-};
-
-/** `--summary FILE`: a file (not a folder) in a place this user can write. */
-export const summaryFile: PreflightCheck<void> = {
-  name: 'summary',
-  applies: (plan) => plan.request.summaryFile !== undefined,
-  run: async (plan) => {
-    const file = plan.request.summaryFile as string;
-    if ((await stat(file).catch(() => null))?.isDirectory()) {
-      throw badInput(`--summary ${file} is a folder`, 'BAD_OUTPUT', 'name the file to write');
-    }
-    await writableFolder(dirname(file), `--summary ${file}`);
   },
 };
 
@@ -235,13 +234,34 @@ export const attestationsDir: PreflightCheck<void> = {
 };
 
 /**
+ * --load: the daemon found as the docker CLI finds it (DOCKER_HOST, DOCKER_CONTEXT, config.json's
+ * currentContext and the context store) answers; its client is what the daemon sink loads through. A
+ * daemon of another platform than the one --load loads is said (docker can load it, not run it).
+ */
+export const dockerDaemon: PreflightCheck<DockerDaemon> = {
+  name: 'docker daemon',
+  applies: (plan) => plan.request.outputs.some((o) => o.kind === 'daemon'),
+  run: async (plan, { ctx }) => {
+    const daemon = await checkDockerDaemon(ctx.env, ctx.signal);
+    const loads = plan.versions
+      .flatMap((v) => v.targets)
+      .find((t) => t.output.kind === 'daemon' && t.platform && !samePlatform(t.platform, daemon.platform));
+    if (loads?.platform)
+      ctx.reporter.warn(
+        `the Docker daemon (${daemon.endpoint.source}) is ${formatPlatform(daemon.platform)}; --load loads ${formatPlatform(loads.platform)}, which it can hold but not run (--platforms ${formatPlatform(daemon.platform)} builds its own)`,
+      );
+    return daemon;
+  },
+};
+
+/**
  * Every check, in order. Add yours here (one line): the daemon and Docker contexts, registry auth, the
  * signing key's password, which Go builds each version.
  */
 export const PREFLIGHT: readonly PreflightCheck[] = [
   outputPaths,
   attestationsDir,
-  summaryFile,
+  dockerDaemon,
   signingKey,
   buildTools,
   goChoices,

@@ -3,7 +3,7 @@
 // files say about Go (its go.mod minimum and upstream's Go).
 import semver from 'semver';
 import { badInput, redact } from '../errors.js';
-import { goForTags, listRemoteTags, type RemoteTag, type TagGo } from '../source/index.js';
+import { goForTags, listRemoteTags, type RemoteTag, rememberTags, type TagGo } from '../source/index.js';
 import type { Release, ShapeOrNone } from '../types.js';
 import {
   checkVersion,
@@ -44,6 +44,17 @@ export async function releaseGo(
   });
 }
 
+/** The repository's release tags, remembered in the cache for shell completion. */
+async function listTags(url: string, ctx: Context): Promise<RemoteTag[]> {
+  const tags = await listRemoteTags(url, { signal: ctx.signal, env: ctx.env });
+  await rememberTags(
+    ctx.cacheDir,
+    url,
+    tags.map((t) => t.version),
+  );
+  return tags;
+}
+
 /** `versions`: every release tag of the repository (optionally within a range) and what vc-coredns does with it. */
 export async function listVersions(
   url: string,
@@ -51,7 +62,7 @@ export async function listVersions(
   ctx: Context,
 ): Promise<VersionRow[]> {
   ctx.reporter.info(`listing the tags of ${redact(url)}`);
-  const tags = await listRemoteTags(url, { signal: ctx.signal, env: ctx.env });
+  const tags = await listTags(url, ctx);
   const selected = range === undefined ? tags : selectTags(tags, range);
   const go = await releaseGo(url, selected, ctx);
   return selected.map((t) => {
@@ -99,7 +110,7 @@ export interface Selection {
 /** Resolves what the user asked for against the repository's tags, to releases with their commits. */
 export async function resolveReleases(url: string, sel: Selection, ctx: Context): Promise<Release[]> {
   ctx.reporter.info(`resolving against ${redact(url)}`);
-  const tags = await listRemoteTags(url, { signal: ctx.signal, env: ctx.env });
+  const tags = await listTags(url, ctx);
   const names = filterSemverTags(tags.map((t) => t.version));
   let resolution: Resolution;
   if (sel.kubernetes !== undefined) {

@@ -6,6 +6,7 @@ import { digestOf } from '../util/digest.js';
 import { ociPlatform, platformOf } from '../versions/platforms.js';
 import { type CredentialSource, dockerCredentials } from './credentials.js';
 import { httpError } from './errors.js';
+import { dispatcherFetch, type NetworkSettings, registryDispatcher } from './http.js';
 import { formatRef, type ImageRef, parseRef, repoName } from './ref.js';
 import { registryBlobs } from './remote-image.js';
 import { DEFAULT_RETRY, type RegistryStats, type RetryPolicy, readText, Transport } from './transport.js';
@@ -25,10 +26,15 @@ export interface RegistryClientOptions {
   chunkSize?: number;
   /** Limit on one HTTP exchange, body included (default 10 minutes). */
   requestTimeoutMs?: number;
+  /** Proxies and trusted CAs (the CLI reads them from the environment and flags); none by default. */
+  network?: NetworkSettings;
+  /** Instead of undici's fetch through the network settings' dispatcher (tests). */
   fetch?: typeof fetch;
   userAgent?: string;
   /** Retry notices and the like (stderr in the CLI). */
   log?: (line: string) => void;
+  /** `--verbose`: each request (method, URL without query, status) */
+  trace?: (line: string) => void;
 }
 
 export interface RepositoryAccess {
@@ -85,11 +91,13 @@ export class RegistryClient {
     this.transport = new Transport({
       credentials: opts.credentials ?? dockerCredentials(),
       insecure: opts.insecure ?? false,
+      ...(opts.network?.proxy ? { proxy: opts.network.proxy } : {}),
       retry: { ...DEFAULT_RETRY, ...opts.retry },
       requestTimeoutMs: opts.requestTimeoutMs ?? 10 * 60_000,
-      fetch: opts.fetch ?? globalThis.fetch,
+      fetch: opts.fetch ?? dispatcherFetch(registryDispatcher(opts.network)),
       userAgent: opts.userAgent ?? 'vc-coredns',
       log: opts.log,
+      trace: opts.trace,
     });
     this.chunkThreshold = opts.chunkThreshold ?? DEFAULT_CHUNK_THRESHOLD;
     this.chunkSize = Math.max(1, opts.chunkSize ?? this.chunkThreshold);
@@ -219,8 +227,11 @@ export class Repository {
     else this.mountFrom = undefined;
   }
 
-  private url(path: string): URL {
-    return new URL(`${this.t.state(this.ref.registry).base}/v2/${this.ref.repository}/${path}`);
+  /** A URL of the repository's API; the registry is pinged first, which settles http or https. */
+  private async url(path: string, what: string, signal: AbortSignal | undefined): Promise<URL> {
+    const state = this.t.state(this.ref.registry);
+    await this.t.ensurePing(state, what, signal);
+    return new URL(`${state.base}/v2/${this.ref.repository}/${path}`);
   }
 
   private send(
@@ -260,7 +271,7 @@ export class Repository {
     signal?: AbortSignal,
     what = `checking blob ${short(digest)} in ${this.name}`,
   ): Promise<boolean> {
-    const res = await this.send('HEAD', this.url(`blobs/${digest}`), what, signal);
+    const res = await this.send('HEAD', await this.url(`blobs/${digest}`, what, signal), what, signal);
     await res.body?.cancel();
     if (res.ok) return true;
     if (res.status === 404) return false;
@@ -288,7 +299,7 @@ export class Repository {
           this.t.stats.blobsExisting++;
           return 'existed';
         }
-        const start = this.url('blobs/uploads/');
+        const start = await this.url('blobs/uploads/', what, signal);
         if (this.mountFrom) {
           start.searchParams.set('mount', digest);
           start.searchParams.set('from', this.mountFrom);
@@ -360,10 +371,16 @@ export class Repository {
     return this.guard(
       what,
       async () => {
-        const res = await this.send('PUT', this.url(`manifests/${reference}`), what, signal, {
-          headers: { 'Content-Type': mediaType },
-          body: bytes,
-        });
+        const res = await this.send(
+          'PUT',
+          await this.url(`manifests/${reference}`, what, signal),
+          what,
+          signal,
+          {
+            headers: { 'Content-Type': mediaType },
+            body: bytes,
+          },
+        );
         if (res.status !== 201 && res.status !== 200 && res.status !== 204) return this.fail(res, what);
         await res.body?.cancel();
         const got = res.headers.get('docker-content-digest');
@@ -387,9 +404,15 @@ export class Repository {
     return this.guard(
       what,
       async () => {
-        const res = await this.send('GET', this.url(`referrers/${digest}`), what, signal, {
-          headers: { Accept: MEDIA_TYPE.index },
-        });
+        const res = await this.send(
+          'GET',
+          await this.url(`referrers/${digest}`, what, signal),
+          what,
+          signal,
+          {
+            headers: { Accept: MEDIA_TYPE.index },
+          },
+        );
         if (res.status === 404) {
           await res.body?.cancel();
           return null;
@@ -410,9 +433,15 @@ export class Repository {
     return this.guard(
       what,
       async () => {
-        const res = await this.send('GET', this.url(`manifests/${reference}`), what, signal, {
-          headers: { Accept: MANIFEST_ACCEPT },
-        });
+        const res = await this.send(
+          'GET',
+          await this.url(`manifests/${reference}`, what, signal),
+          what,
+          signal,
+          {
+            headers: { Accept: MANIFEST_ACCEPT },
+          },
+        );
         if (!res.ok) return this.fail(res, what);
         const declared = Number(res.headers.get('content-length') ?? '0');
         if (declared > MAX_MANIFEST_BYTES)
@@ -448,9 +477,15 @@ export class Repository {
     return this.guard(
       what,
       async () => {
-        const res = await this.send('HEAD', this.url(`manifests/${reference}`), what, signal, {
-          headers: { Accept: MANIFEST_ACCEPT },
-        });
+        const res = await this.send(
+          'HEAD',
+          await this.url(`manifests/${reference}`, what, signal),
+          what,
+          signal,
+          {
+            headers: { Accept: MANIFEST_ACCEPT },
+          },
+        );
         await res.body?.cancel();
         if (res.status === 404) return null;
         if (!res.ok) return this.fail(res, what);
@@ -476,7 +511,7 @@ export class Repository {
     return this.guard(
       what,
       async () => {
-        const res = await this.send('GET', this.url(`blobs/${digest}`), what, signal);
+        const res = await this.send('GET', await this.url(`blobs/${digest}`, what, signal), what, signal);
         if (!res.ok) return this.fail(res, what);
         const bytes = await this.t.bodyBytes(res, this.ref.registry, what, signal);
         const got = digestOf(bytes, digest.split(':')[0] ?? 'sha256');

@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { badInput, VcError } from '../errors.js';
+import { dockerConfigDir, readDockerConfig } from '../util/docker-config.js';
 import { DOCKER_HUB, DOCKER_HUB_AUTH_KEY } from './ref.js';
 
 /** What a registry login is made of. Never printed. */
@@ -98,33 +97,12 @@ function nonEmpty(c: Credentials): Credentials | undefined {
 export function dockerCredentials(opts: DockerCredentialOptions = {}): CredentialSource {
   const env = opts.env ?? process.env;
   const runHelper = opts.runHelper ?? execaHelper;
-  const dir = env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker');
+  const dir = dockerConfigDir(env);
   const file = join(dir, 'config.json');
   let config: Promise<DockerConfig> | undefined;
   const cache = new Map<string, Promise<Credentials | undefined>>();
-
   const loadConfig = (): Promise<DockerConfig> => {
-    config ??= readFile(file, 'utf8').then(
-      (text) => {
-        try {
-          const parsed = JSON.parse(text) as unknown;
-          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-            throw new Error('not an object');
-          return parsed as DockerConfig;
-        } catch {
-          // Never quote the file: it holds secrets.
-          throw badInput(
-            `${file} is not valid JSON`,
-            'BAD_DOCKER_CONFIG',
-            'fix or remove it, or run `docker login` again',
-          );
-        }
-      },
-      (e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return {};
-        throw new VcError(`cannot read ${file}: ${e.code ?? e.message}`, { code: 'BAD_DOCKER_CONFIG' });
-      },
-    );
+    config ??= readDockerConfig(dir) as Promise<DockerConfig>;
     return config;
   };
 

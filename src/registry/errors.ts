@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { redact, VcError } from '../errors.js';
 import { ENV_PASSWORD, ENV_USERNAME } from './credentials.js';
+import type { ProxyServer } from './proxy-env.js';
 
 /** A failure worth another attempt: a dropped connection, a timeout, 408/429/5xx. */
 export class TransientError extends Error {
@@ -35,9 +36,17 @@ const RETRYABLE_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_PRX_CONN',
 ]);
 
 const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
+/** What a TLS client sees when the server answers in plain http. */
+const PLAIN_HTTP_CODE = /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST)$/;
+
+/** The TLS handshake failed because the server speaks plain http, not because of its certificate. */
+export function isPlainHttpAnswer(e: unknown): boolean {
+  return PLAIN_HTTP_CODE.test(errorCode(e) ?? '');
+}
 
 /** The first `code` on an error or its causes (undici puts the socket error in `cause`). */
 export function errorCode(e: unknown): string | undefined {
@@ -61,33 +70,77 @@ function causeText(e: unknown): string {
   return parts.join(': ');
 }
 
+export const TRUST_HINT =
+  'trust its CA with --ca-file <ca.pem> (or SSL_CERT_FILE / NODE_EXTRA_CA_CERTS), ' +
+  'or pass --insecure-skip-tls-verify to not check certificates';
+
+/** What a network failure happened under: the scheme used, and the proxy configured for it. */
+export interface NetworkContext {
+  /** the request went out as https to a registry that may speak plain http (not loopback, not --insecure) */
+  plainHttpHint: boolean;
+  /** the proxy configured for the request's scheme (NO_PROXY may still have sent it directly) */
+  proxy?: ProxyServer;
+}
+
+function proxyHint(p: ProxyServer): string {
+  return `requests go through the proxy ${redact(p.url)} (${p.from}) unless NO_PROXY names the registry: check that proxy, or add the registry to NO_PROXY`;
+}
+
+/** A proxy that refused the request: `Proxy response (407)` on CONNECT, 407 on a forwarded request. */
+function proxyRefusal(e: unknown): number | undefined {
+  const text = causeText(e);
+  const m = /Proxy response \((\d{3})\)|Proxy Authentication Required \((407)\)/.exec(text);
+  return m ? Number(m[1] ?? m[2]) : undefined;
+}
+
 /** Turns what fetch threw (not an abort by the caller) into a transient or final error. */
-export function networkError(e: unknown, registry: string, what: string, insecureHint: boolean): Error {
+export function networkError(e: unknown, registry: string, what: string, ctx: NetworkContext): Error {
   const code = errorCode(e);
   const name = (e as { name?: unknown })?.name;
   const detail = code ?? (causeText(e) || String(e));
+  const status = proxyRefusal(e);
+  if (status !== undefined && ctx.proxy) {
+    const proxy = redact(ctx.proxy.url);
+    const message = `the proxy ${proxy} (${ctx.proxy.from}) answered ${status}${STATUS_CODES[status] ? ` ${STATUS_CODES[status]}` : ''} to the request for registry ${registry} while ${what}`;
+    if (status >= 500)
+      return new TransientError(message, 'REGISTRY_UNREACHABLE', proxyHint(ctx.proxy), undefined, {
+        cause: e,
+      });
+    return new VcError(message, {
+      code: 'REGISTRY_PROXY',
+      hint:
+        status === 407
+          ? `the proxy asks for a user and password: check those in ${ctx.proxy.from} (user:password@ before its host)`
+          : proxyHint(ctx.proxy),
+      cause: e,
+    });
+  }
   if (name === 'TimeoutError') {
     return new TransientError(
       `registry ${registry} did not answer in time while ${what}`,
       'REGISTRY_UNREACHABLE',
-      undefined,
+      ctx.proxy ? proxyHint(ctx.proxy) : undefined,
       undefined,
       { cause: e },
     );
   }
   if (code && TLS_CODE.test(code)) {
+    const plain = isPlainHttpAnswer(e);
     return new VcError(`TLS connection to registry ${registry} failed while ${what} (${code})`, {
       code: 'REGISTRY_TLS',
-      hint: insecureHint
-        ? 'for a registry that speaks plain http, pass --insecure'
-        : 'check the registry certificate (NODE_EXTRA_CA_CERTS=<ca.pem> adds a CA)',
+      hint: plain
+        ? ctx.plainHttpHint
+          ? 'the registry speaks plain http: pass --insecure if you trust this network'
+          : 'the server does not speak TLS'
+        : TRUST_HINT,
       cause: e,
     });
   }
+  const reach = ctx.proxy ? proxyHint(ctx.proxy) : 'check that the registry is up and reachable from here';
   if (code === 'ENOTFOUND') {
     return new VcError(`cannot resolve registry host ${registry} while ${what} (ENOTFOUND)`, {
       code: 'REGISTRY_UNREACHABLE',
-      hint: 'check the registry name in the image reference',
+      hint: ctx.proxy ? reach : 'check the registry name in the image reference',
       cause: e,
     });
   }
@@ -95,14 +148,14 @@ export function networkError(e: unknown, registry: string, what: string, insecur
     return new TransientError(
       `cannot reach registry ${registry} while ${what} (${detail})`,
       'REGISTRY_UNREACHABLE',
-      'check that the registry is up and reachable from here',
+      reach,
       undefined,
       { cause: e },
     );
   }
   return new VcError(`cannot reach registry ${registry} while ${what} (${detail})`, {
     code: 'REGISTRY_UNREACHABLE',
-    hint: 'check that the registry is up and reachable from here',
+    hint: reach,
     cause: e,
   });
 }

@@ -25,7 +25,7 @@ export {
   type ImageRef,
   isLoopback,
   parseRef,
-  registryBaseUrl,
+  registryBaseUrls,
   repoName,
 } from './ref.js';
 export { type RemoteImage, readRemoteImage, registryBlobs } from './remote-image.js';

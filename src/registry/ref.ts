@@ -140,8 +140,13 @@ export function isLoopback(registry: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
-/** The base URL of the distribution API: plain http only for loopback hosts or when asked for. */
-export function registryBaseUrl(registry: string, insecure = false): string {
-  const scheme = insecure || isLoopback(registry) ? 'http' : 'https';
-  return `${scheme}://${apiHost(registry)}`;
+/**
+ * The base URLs of the distribution API, in the order to try them: https; plain http only when asked
+ * for (--insecure); loopback registries get https first and http when the server speaks no TLS, as
+ * docker (which counts 127.0.0.0/8 as an insecure registry) and go-containerregistry do.
+ */
+export function registryBaseUrls(registry: string, insecure = false): string[] {
+  const host = apiHost(registry);
+  if (insecure) return [`http://${host}`];
+  return isLoopback(registry) ? [`https://${host}`, `http://${host}`] : [`https://${host}`];
 }

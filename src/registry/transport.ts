@@ -5,13 +5,16 @@ import { type CredentialSource, type Credentials, secretForms } from './credenti
 import {
   authHint,
   httpError,
+  isPlainHttpAnswer,
+  type NetworkContext,
   networkError,
   registryErrorText,
   scrubError,
   scrubText,
   TransientError,
 } from './errors.js';
-import { isLoopback, registryBaseUrl } from './ref.js';
+import { type ProxySettings, proxySecrets } from './proxy-env.js';
+import { isLoopback, registryBaseUrls } from './ref.js';
 
 export interface RetryPolicy {
   /** attempts in all, the first included */
@@ -60,11 +63,25 @@ export function emptyStats(): RegistryStats {
 export interface TransportOptions {
   credentials: CredentialSource;
   insecure: boolean;
+  /** The proxies requests go through (for hints, and so that their credentials are scrubbed). */
+  proxy?: ProxySettings;
   retry: RetryPolicy;
   requestTimeoutMs: number;
   fetch: typeof fetch;
   userAgent: string;
   log: ((line: string) => void) | undefined;
+  /** `--verbose`: told each request and its status; the URL without its query, never a header */
+  trace?: ((line: string) => void) | undefined;
+}
+
+/**
+ * A request as a verbose line: method, URL without user info and query (a query can carry a signed
+ * download URL's credentials), and what came back.
+ */
+export function requestLine(method: string, url: string | URL, outcome: string): string {
+  const u = new URL(url);
+  const query = u.search ? '?…' : '';
+  return `registry: ${method} ${u.protocol}//${u.host}${u.pathname}${query} -> ${outcome}`;
 }
 
 interface TokenEntry {
@@ -75,7 +92,10 @@ interface TokenEntry {
 
 interface RegistryState {
   registry: string;
+  /** `https://host[:port]` or `http://...`: the first of `bases` until the ping settles it */
   base: string;
+  /** what to try, in order (loopback: https, then http as docker does) */
+  bases: string[];
   /** undefined: not pinged yet; null: the registry asked for no auth */
   challenge: Challenge | null | undefined;
   ping: Promise<void> | undefined;
@@ -99,14 +119,18 @@ export class Transport {
   readonly secrets = new Set<string>();
   private readonly states = new Map<string, RegistryState>();
 
-  constructor(readonly opts: TransportOptions) {}
+  constructor(readonly opts: TransportOptions) {
+    for (const f of proxySecrets(opts.proxy)) this.secrets.add(f);
+  }
 
   state(registry: string): RegistryState {
     let s = this.states.get(registry);
     if (!s) {
+      const bases = registryBaseUrls(registry, this.opts.insecure);
       s = {
         registry,
-        base: registryBaseUrl(registry, this.opts.insecure),
+        base: bases[0] as string,
+        bases,
         challenge: undefined,
         ping: undefined,
         creds: undefined,
@@ -183,17 +207,26 @@ export class Transport {
       this.stats.bytesSent +=
         typeof init.body === 'string' ? Buffer.byteLength(init.body) : init.body.byteLength;
     try {
-      return await this.opts.fetch(url, {
+      const res = await this.opts.fetch(url, {
         method: init.method,
         headers: { 'User-Agent': this.opts.userAgent, ...init.headers },
         ...(init.body === undefined ? {} : { body: init.body }),
         redirect: init.redirect ?? 'follow',
         signal: combined,
       });
+      this.opts.trace?.(requestLine(init.method, url, String(res.status)));
+      return res;
     } catch (e) {
+      this.opts.trace?.(requestLine(init.method, url, signal?.aborted ? 'aborted' : 'no answer'));
       if (signal?.aborted) throw signal.reason;
-      throw networkError(e, registry, what, !this.opts.insecure && !isLoopback(registry));
+      throw networkError(e, registry, what, this.networkContext(registry, url));
     }
+  }
+
+  private networkContext(registry: string, url: string | URL): NetworkContext {
+    const https = new URL(url).protocol === 'https:';
+    const proxy = https ? this.opts.proxy?.https : this.opts.proxy?.http;
+    return { plainHttpHint: https && !isLoopback(registry), ...(proxy ? { proxy } : {}) };
   }
 
   /** A response body as bytes; a connection lost or timed out halfway is a transient error too. */
@@ -202,7 +235,7 @@ export class Transport {
       return new Uint8Array(await res.arrayBuffer());
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
-      throw networkError(e, registry, what, false);
+      throw networkError(e, registry, what, { plainHttpHint: false });
     }
   }
 
@@ -219,13 +252,25 @@ export class Transport {
   }
 
   private async pingOnce(state: RegistryState, what: string, signal?: AbortSignal): Promise<void> {
-    const res = await this.fetchOnce(
-      state.registry,
-      `${state.base}/v2/`,
-      { method: 'GET', headers: {} },
-      what,
-      signal,
-    );
+    let res: Response | undefined;
+    for (const [i, base] of state.bases.entries()) {
+      try {
+        res = await this.fetchOnce(
+          state.registry,
+          `${base}/v2/`,
+          { method: 'GET', headers: {} },
+          what,
+          signal,
+        );
+        state.base = base;
+        break;
+      } catch (e) {
+        // A TLS handshake answered in plain http: the next scheme (loopback registries speak either).
+        const plain = e instanceof VcError && e.code === 'REGISTRY_TLS' && isPlainHttpAnswer(e.cause);
+        if (!plain || i === state.bases.length - 1) throw e;
+      }
+    }
+    if (!res) throw new Error('unreachable: a registry without a URL to try');
     const body = await readText(res);
     if (res.ok) {
       if (state.challenge === undefined) state.challenge = null;

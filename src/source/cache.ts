@@ -8,6 +8,7 @@
 //   <cache>/go/<version>.use-<pid>-<rand>.lock/    a run is building with it (until that run exits)
 //   <cache>/go/.tmp-<version>-*/                   a download being unpacked
 //   <cache>/logs/<version>-<platform>.log          build logs
+//   <cache>/tags/<repo-key>.json                   the release tags last listed (for shell completion)
 // `vc-coredns cache` lists it, `cache prune` removes what no run uses (pipeline/cache.ts).
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import envPaths from 'env-paths';
@@ -27,6 +28,10 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, cwd = proc
 
 export function checkoutsDir(cacheDir: string, repoKey: string): string {
   return join(cacheDir, 'checkouts', repoKey);
+}
+
+export function tagsDir(cacheDir: string): string {
+  return join(cacheDir, 'tags');
 }
 
 export function goMinimumFile(cacheDir: string): string {

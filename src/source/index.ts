@@ -1,6 +1,6 @@
 // source/: the only code that runs git (through simple-git): tags of a remote, go.mod minimums,
 // shallow single-tag checkouts in the cache, and the copy of a `--source` tree.
-export { checkoutsDir, defaultCacheDir, goMinimumFile } from './cache.js';
+export { checkoutsDir, defaultCacheDir, goMinimumFile, tagsDir } from './cache.js';
 export { type CheckoutOptions, checkoutRelease, type HeldCheckout, withCheckout } from './checkout.js';
 export { commitTime } from './commit-time.js';
 export { type CopySourceOptions, copySource, type SourceCopy } from './copy-source.js';
@@ -13,6 +13,7 @@ export {
   type TagGo,
   tagGoFromFiles,
 } from './go-minimum.js';
+export { knownVersions, rememberTags } from './known-tags.js';
 export { listRemoteTags, parseLsRemote, type RemoteTag } from './tags.js';
 export {
   DEFAULT_REPO_URL,

@@ -46,13 +46,15 @@ async function filledCache(name: string): Promise<{ env: Record<string, string>;
 }
 
 describe('vc-coredns cache', () => {
-  it('lists checkouts, Gos, the Go facts of tags, logs and leftovers with their sizes', async () => {
+  it('lists checkouts, Gos, the Go facts of tags, logs, the tags listed and leftovers with their sizes', async () => {
     const { env, cache } = await filledCache('list');
     const r = await runCli(['cache', '--json'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
     const listed = json<Listed>(r);
     expect(listed.dir).toBe(cache);
-    const kinds = listed.entries.map((e) => `${e.kind} ${e.name.replace(/^repo-[0-9a-f]+\//, '<repo>/')}`);
+    const kinds = listed.entries.map(
+      (e) => `${e.kind} ${e.name.replace(/^repo-[0-9a-f]+(\/|\.json$)/, '<repo>$1')}`,
+    );
     expect(kinds).toEqual([
       'checkout <repo>/v1.12.0',
       'checkout <repo>/v1.9.3',
@@ -60,13 +62,14 @@ describe('vc-coredns cache', () => {
       'go 1.21.13',
       'go-facts go-minimum.json',
       'log v1.9.3-linux-amd64.log',
+      'tags <repo>.json',
       'leftover .tmp-1.22.0-deadbeef',
     ]);
     expect(listed.entries.find((e) => e.name === '1.21.13')?.bytes).toBe(1000 + 'go1.21.13\n'.length);
     expect(listed.bytes).toBe(listed.entries.reduce((n, e) => n + e.bytes, 0));
     const text = await runCli(['cache'], { env });
     expect(text.stdout).toMatch(/^KIND +NAME +SIZE +LAST USED\n/);
-    expect(text.stderr).toMatch(new RegExp(`^${cache}: 7 entries, [\\d.]+ [kM]?B\\n$`));
+    expect(text.stderr).toMatch(new RegExp(`^${cache}: 8 entries, [\\d.]+ [kM]?B\\n$`));
   });
 
   it('prune removes what no run uses and keeps a locked checkout and a Go in use', async () => {
@@ -87,11 +90,12 @@ describe('vc-coredns cache', () => {
         ['<repo>/v1.9.3', 'in use (locked by a run)'],
         ['1.21.13', 'in use (a run is building with it)'],
       ]);
-      expect(out.removed.map((e) => e.name.replace(/^repo-[0-9a-f]+\//, '<repo>/'))).toEqual([
+      expect(out.removed.map((e) => e.name.replace(/^repo-[0-9a-f]+(\/|\.json$)/, '<repo>$1'))).toEqual([
         '<repo>/v1.12.0',
         '1.19.8',
         'go-minimum.json',
         'v1.9.3-linux-amd64.log',
+        '<repo>.json',
         '.tmp-1.22.0-deadbeef',
       ]);
       expect(out.freedBytes).toBeGreaterThan(0);

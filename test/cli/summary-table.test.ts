@@ -1,74 +1,126 @@
-// The Markdown table of a build run (build --summary FILE; the GitHub step summary writes the same).
+// The run's Markdown table (build --summary FILE and the GitHub step summary): one pure function.
 import { describe, expect, it } from 'vitest';
-import { formatDuration, summaryMarkdown } from '../../src/cli/summary-table.js';
+import { COLUMNS, renderSummary, type SummaryEntry, summaryRows } from '../../src/cli/summary-table.js';
 import type { BuildSummary } from '../../src/pipeline/build.js';
 
-const DIGEST = `sha256:${'ab'.repeat(32)}`;
+const DIGEST = `sha256:${'a'.repeat(64)}`;
 
-describe('summaryMarkdown', () => {
-  it('one row per version, the failures under the table', () => {
+function entry(version: string, fields: Partial<SummaryEntry> = {}): SummaryEntry {
+  return {
+    version,
+    commit: 'c'.repeat(40),
+    platforms: ['linux/amd64', 'linux/arm64'],
+    digest: DIGEST,
+    refs: [`127.0.0.1:5000/coredns:${version}@${DIGEST}`],
+    skipped: false,
+    go: { version: '1.17.13', path: '/cache/go/1.17.13/bin/go', source: 'download' },
+    seconds: 12.34,
+    ...fields,
+  };
+}
+
+/** The table's rows as cells (header and separator left out). */
+function cells(markdown: string): string[][] {
+  return markdown
+    .split('\n')
+    .filter((l) => l.startsWith('|'))
+    .slice(2)
+    .map((l) =>
+      l
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim()),
+    );
+}
+
+describe('renderSummary', () => {
+  it('has the columns the issue names, in order', () => {
+    expect(COLUMNS.map((c) => c.title)).toEqual([
+      'version',
+      'era',
+      'platforms',
+      'Go',
+      'build time',
+      'digest',
+      'refs',
+      'smoke',
+      'skipped',
+    ]);
+  });
+
+  it('shows built, skipped and failed versions in version order; what is not known is -', () => {
     const summary: BuildSummary = {
       builds: [
-        {
-          version: 'v1.6.8',
-          commit: 'c'.repeat(40),
-          platforms: ['linux/amd64', 'linux/arm64'],
-          digest: DIGEST,
-          refs: ['oci:/tmp/x|y:v1.6.8', 'reg.example/coredns:v1.6.8'],
-          skipped: false,
-          go: { version: '1.14.15', path: '/go/bin/go', source: 'toolchain' },
-          smoke: { platform: 'linux/amd64', verdict: 'ok', passed: 12, cases: 12, seconds: 2.1 },
-          seconds: 312.4,
-        },
-        {
-          version: 'v1.14.7',
-          commit: 'd'.repeat(40),
-          platforms: ['linux/amd64'],
-          digest: null,
-          refs: ['/tmp/bin/linux/amd64/coredns'],
-          skipped: true,
-          go: { version: '1.26.6', path: null, source: 'installed' },
-          seconds: 0.4,
-        },
+        entry('v1.12.0', { skipped: true, seconds: 0.4 }),
+        entry('v1.6.8', { digest: null, refs: ['/out/linux/amd64/coredns', '/out/linux/arm64/coredns'] }),
       ],
-      failed: [{ version: 'v1.11.0', error: 'building CoreDNS v1.11.0 failed\nhint: the log' }],
+      failed: [
+        { version: 'v1.9.4', error: 'building CoreDNS v1.9.4 failed\nlast lines of the log', seconds: 3 },
+      ],
     };
-    const text = summaryMarkdown(summary, { tool: '1.2.3', date: new Date('2026-11-29T12:00:00Z') });
-    expect(text.split('\n')).toEqual([
-      '### vc-coredns build: 1 built, 1 skipped, 1 failed',
+    const md = renderSummary(summary);
+    expect(md.split('\n').slice(0, 4)).toEqual([
+      '### vc-coredns build',
       '',
-      'vc-coredns 1.2.3, 2026-11-29T12:00:00.000Z',
-      '',
-      '| version | era | platforms | Go | build time | digest | refs | smoke | skipped |',
-      '|---|---|---|---|---|---|---|---|---|',
-      `| v1.6.8 | single-stack v1.6.5 - v1.6.9 | linux/amd64, linux/arm64 | 1.14.15 (toolchain) | 5 min 12 s | \`${DIGEST}\` | \`oci:/tmp/x\\|y:v1.6.8\`<br>\`reg.example/coredns:v1.6.8\` | ok (12/12, linux/amd64) | no |`,
-      '| v1.14.7 | dual-stack v1.14.4 - | linux/amd64 | 1.26.6 (installed) | 0.4 s | - | `/tmp/bin/linux/amd64/coredns` | - | yes |',
-      '',
-      'Failed:',
-      '',
-      '- v1.11.0: building CoreDNS v1.11.0 failed',
+      '1 built, 1 skipped, 1 failed',
       '',
     ]);
-  });
-
-  it('a run with nothing built has no table', () => {
-    const text = summaryMarkdown(
-      { builds: [], failed: [{ version: 'v1.9.3', error: 'x' }] },
-      { tool: '0.1.0', date: new Date(0) },
-    );
-    expect(text).toBe(
-      '### vc-coredns build: 0 built, 0 skipped, 1 failed\n\nvc-coredns 0.1.0, 1970-01-01T00:00:00.000Z\n\nFailed:\n\n- v1.9.3: x\n',
-    );
-  });
-
-  it('formats build times', () => {
-    expect([0, 0.44, 59.94, 60, 61.6, 3599.6].map(formatDuration)).toEqual([
-      '0.0 s',
-      '0.4 s',
-      '59.9 s',
-      '1 min 00 s',
-      '1 min 02 s',
-      '60 min 00 s',
+    expect(cells(md)).toEqual([
+      [
+        'v1.6.8',
+        'v1.6.5 - v1.6.9 (single-stack)',
+        'linux/amd64, linux/arm64',
+        '1.17.13 (download)',
+        '12.3 s',
+        '-',
+        '`/out/linux/amd64/coredns`<br>`/out/linux/arm64/coredns`',
+        '-',
+        'no',
+      ],
+      ['v1.9.4', 'v1.8.5 - v1.10.1 (dual-stack)', '-', '-', '3.0 s', '**failed**', '-', '-', '-'],
+      [
+        'v1.12.0',
+        'v1.11.4 - v1.14.2 (dual-stack)',
+        'linux/amd64, linux/arm64',
+        '1.17.13 (download)',
+        '0.4 s',
+        `\`${DIGEST}\``,
+        `\`127.0.0.1:5000/coredns:v1.12.0@${DIGEST}\``,
+        '-',
+        'yes',
+      ],
     ]);
+    expect(md).toContain('#### Failures\n\n- **v1.9.4**: building CoreDNS v1.9.4 failed\n');
+    expect(md).not.toContain('last lines of the log');
+  });
+
+  it('shows the Go and how it was had, and the smoke verdict with the cases that held and where it ran', () => {
+    const md = renderSummary({
+      builds: [
+        entry('v1.9.3', {
+          go: { version: '1.23.4', path: null, source: 'installed' },
+          smoke: { platform: 'linux/amd64', verdict: 'not-patched', passed: 5, cases: 8, seconds: 2.5 },
+        }),
+      ],
+      failed: [],
+    });
+    const [row] = cells(md);
+    expect(row?.[3]).toBe('1.23.4 (installed)');
+    expect(row?.[7]).toBe('not-patched (5/8, linux/amd64)');
+  });
+
+  it('keeps a cell in its column whatever it holds', () => {
+    const md = renderSummary({
+      builds: [entry('v1.9.3', { refs: ['oci:/tmp/a|b:v1.9.3\nsecond line'] })],
+      failed: [],
+    });
+    const [row] = cells(md);
+    expect(row).toHaveLength(COLUMNS.length);
+    expect(row?.[6]).toBe('`oci:/tmp/a\\|b:v1.9.3<br>second line`');
+  });
+
+  it('says so when there was nothing to build', () => {
+    expect(renderSummary({ builds: [], failed: [] })).toContain('_no versions_');
+    expect(summaryRows({ builds: [], failed: [] })).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 // archives from a download site of ours (packed from the installed Debian Gos: download, verify,
 // cache, reuse; a wrong checksum or a broken transfer leaves nothing), the fallback, and the go
 // command's toolchain switch against the real Go module proxy.
-import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -14,7 +14,11 @@ import {
   parseGoRequest,
 } from '../../src/compile/go-choice.js';
 import { findInstalledGos } from '../../src/compile/go-installed.js';
-import { firstProxyUrl, listArchives, listToolchainVersions } from '../../src/compile/go-listings.js';
+import {
+  listArchives,
+  listToolchainVersions,
+  toolchainModuleVersion,
+} from '../../src/compile/go-listings.js';
 import { compareGoVersions } from '../../src/compile/go-version.js';
 import { inUse } from '../../src/util/lock.js';
 import { rejection } from '../support/errors.js';
@@ -23,9 +27,12 @@ import {
   packInstalledGo,
   startGoDownloadServer,
 } from '../support/go-download-server.js';
+import { type RealProxy, realModuleProxy } from '../support/go-proxy.js';
+import { writeToolchainProxy } from '../support/go-toolchain-proxy.js';
 
 const GO_121 = '/usr/lib/go-1.21';
 const GO_119 = '/usr/lib/go-1.19';
+const GO_123 = '/usr/lib/go-1.23';
 
 let base: string;
 let server: GoDownloadServer;
@@ -77,10 +84,9 @@ async function debianGoVersion(minor: string): Promise<string> {
   return stdout.trim().replace(/^go/, '');
 }
 
-/** `go1.14.15`, from `go version` (Go before 1.16 has no GOVERSION). */
 async function goVersionOf(path: string): Promise<string> {
-  const { stdout } = await execa(path, ['version'], { env: { GOTOOLCHAIN: 'local', GOENV: 'off' } });
-  return stdout.split(' ')[2] ?? stdout;
+  const { stdout } = await execa(path, ['env', 'GOVERSION'], { env: { GOTOOLCHAIN: 'local', GOENV: 'off' } });
+  return stdout.trim();
 }
 
 describe('installed Gos', () => {
@@ -136,7 +142,8 @@ describe('choosing the Go of a release', () => {
     request: { kind: 'auto' },
     fallback: false,
     search: { env: { PATH: '' }, cacheDir, home: base },
-    env: process.env,
+    // No module proxy and no archives: only the installed Gos.
+    env: { ...process.env, GOPROXY: 'off' },
     downloadUrl: 'http://127.0.0.1:9/',
     cacheDir,
   });
@@ -206,9 +213,7 @@ describe('choosing the Go of a release', () => {
 
   it('with --go-fallback installed takes the OLDEST installed Go meeting go.mod and upstream minor, and warns', async () => {
     const cacheDir = join(base, 'cache-fallback');
-    // Neither the module proxy (whose toolchains reach back to 1.12) nor the archives answer.
-    const offline = { ...process.env, GOPROXY: 'http://127.0.0.1:9' };
-    const chooser = goChooser({ ...installedOnly(cacheDir), env: offline, fallback: true });
+    const chooser = goChooser({ ...installedOnly(cacheDir), fallback: true });
     const choice = await chooser.choose(
       want({ version: '1.14', exact: false, from: 'workflows' }, '1.13', 'v1.6.8'),
     );
@@ -243,7 +248,7 @@ describe('--go latest-patch', () => {
         downloadUrl: server.url,
         cacheDir,
       });
-      // Before 1.21: the archive listing.
+      // A line the module proxy does not list: the archive listing.
       const old = await chooser.choose(want({ version: '1.19', exact: false, from: '.travis.yml' }));
       expect([old.version, old.source, old.reason]).toEqual([
         '1.19.99',
@@ -260,6 +265,165 @@ describe('--go latest-patch', () => {
       server.listOnly.length = 0;
       server.toolchains.length = 0;
     }
+  });
+});
+
+describe("Gos of any age from the module proxy's golang.org/toolchain module", () => {
+  it('names the modules and reads the list: a first release before 1.21 as x.y.0, no pre-releases, this platform only', async () => {
+    expect(toolchainModuleVersion('1.14.15', 'amd64')).toBe('v0.0.1-go1.14.15.linux-amd64');
+    expect(toolchainModuleVersion('1.20.0', 'amd64')).toBe('v0.0.1-go1.20.linux-amd64');
+    expect(toolchainModuleVersion('1.21.0', 'amd64')).toBe('v0.0.1-go1.21.0.linux-amd64');
+    expect(toolchainModuleVersion('1.12.17', 'armv6l')).toBe('v0.0.1-go1.12.17.linux-arm');
+    const url = await writeToolchainProxy(
+      join(base, 'list-proxy'),
+      [],
+      [
+        'v0.0.1-go1.20.14.linux-amd64',
+        'v0.0.1-go1.9.linux-amd64',
+        'v0.0.1-go1.20.linux-amd64',
+        'v0.0.1-go1.21rc2.linux-amd64',
+        'v0.0.1-go1.21.linux-amd64',
+        'v0.0.1-go1.21.0.linux-amd64',
+        'v0.0.1-go1.14.15.linux-arm64',
+        'v0.0.1-go1.14.15.darwin-amd64',
+        'v0.0.1-go1.12.17.linux-arm',
+        'v0.0.1-gotip.linux-amd64',
+      ],
+    );
+    expect(await listToolchainVersions(url, { arch: 'amd64' })).toEqual([
+      '1.9.0',
+      '1.20.0',
+      '1.20.14',
+      '1.21.0',
+    ]);
+    expect(await listToolchainVersions(url, { arch: 'arm64' })).toEqual(['1.14.15']);
+    expect(await listToolchainVersions(url, { arch: 'armv6l' })).toEqual(['1.12.17']);
+  });
+
+  it('chooses the newest patch the module proxy lists before the archives, and an exact version it lists', async () => {
+    server.toolchains.push('1.14.2', '1.14.15', '1.20', '1.20.14');
+    server.listOnly.push('1.14.99', '1.14.7');
+    try {
+      const cacheDir = join(base, 'cache-module-choice');
+      // Only Debian's 1.23 is installed (it fetches the modules); the proxy lists, the archives too.
+      const opts: GoChooserOptions = {
+        request: { kind: 'auto' },
+        fallback: false,
+        search: { env: { PATH: '' }, cacheDir, system: [GO_123], home: base },
+        env: { GOPROXY: `${server.url.replace(/\/$/, '')},direct` },
+        downloadUrl: server.url,
+        cacheDir,
+      };
+      const lists = () => server.requests.filter((r) => r === '/golang.org/toolchain/@v/list').length;
+      const before = lists();
+      const chooser = goChooser(opts);
+      const minor = await chooser.choose(
+        want({ version: '1.14', exact: false, from: '.travis.yml' }, '1.13', 'v1.6.8'),
+      );
+      expect([minor.version, minor.source, minor.means.kind, minor.reason]).toEqual([
+        '1.14.15',
+        'toolchain',
+        'toolchain',
+        "Go 1.14.15 from the module proxy (golang.org/toolchain@v0.0.1-go1.14.15.linux-amd64) through the go command's toolchain switch (GOTOOLCHAIN=go1.14.15, downloaded through GOPROXY unless in the module cache): upstream's Go 1.14 (.travis.yml), the newest patch the module proxy lists",
+      ]);
+      // An exact version the list lacks: the official archives. One list request for the run.
+      const exact = await chooser.choose(want({ version: '1.14.7', exact: true, from: '.go-version' }));
+      expect([exact.version, exact.source, exact.means.kind]).toEqual(['1.14.7', 'download', 'download']);
+      expect(lists() - before).toBe(1);
+      // The first release of a line, listed as go1.20, asked for exactly.
+      const first = await goChooser({ ...opts, request: { kind: 'version', version: '1.20.0' } }).choose(
+        want(null),
+      );
+      expect([first.version, first.source, first.means.kind]).toEqual(['1.20.0', 'forced', 'toolchain']);
+      expect(first.reason).toContain('(golang.org/toolchain@v0.0.1-go1.20.linux-amd64) ');
+      expect(first.reason).toContain('(GOTOOLCHAIN=go1.20, ');
+      const latest = await goChooser({ ...opts, request: { kind: 'latest-patch' } }).choose(
+        want({ version: '1.20', exact: false, from: 'workflows' }),
+      );
+      expect([latest.version, latest.source, latest.means.kind]).toEqual([
+        '1.20.14',
+        'toolchain',
+        'toolchain',
+      ]);
+    } finally {
+      server.listOnly.length = 0;
+      server.toolchains.length = 0;
+    }
+  });
+
+  it('switches to one older than 1.21 (the go command fetches, verifies and makes it executable) and checks its version', async () => {
+    const go119 = await debianGoVersion('1.19');
+    const mod = (v: string) => toolchainModuleVersion(v, 'amd64');
+    const goproxy = await writeToolchainProxy(
+      join(base, 'module-proxy'),
+      [
+        { version: mod(go119), goroot: GO_119, goVersion: `go${go119}` },
+        // Named 1.19.1, but its go is another release.
+        { version: mod('1.19.1'), goroot: GO_119, goVersion: 'go1.19.1' },
+      ],
+      // 1.19.5 is listed with nothing behind it.
+      [mod(go119), mod('1.19.1'), mod('1.19.5')],
+    );
+    const modcache = join(base, 'module-modcache');
+    const env = { PATH: '', HOME: base, GOMODCACHE: modcache, GOPROXY: goproxy, GOSUMDB: 'off' };
+    const cacheDir = join(base, 'cache-module');
+    const lines: string[] = [];
+    const opts: GoChooserOptions = {
+      request: { kind: 'auto' },
+      fallback: false,
+      search: { env, cacheDir, system: [GO_123], home: base },
+      env,
+      downloadUrl: 'http://127.0.0.1:9/',
+      cacheDir,
+      log: (l) => lines.push(l),
+    };
+    const upstream = want({ version: '1.19', exact: false, from: '.travis.yml' }, '1.12', 'v1.6.2');
+    const chooser = goChooser(opts);
+    const choice = await chooser.choose(upstream);
+    expect([choice.version, choice.source, choice.means.kind]).toEqual([go119, 'toolchain', 'toolchain']);
+    const used = await chooser.obtain(choice);
+    const root = join(modcache, 'golang.org', `toolchain@${mod(go119)}`);
+    expect(used).toEqual({ version: go119, path: join(root, 'bin', 'go'), source: 'toolchain' });
+    expect(lines).toEqual([
+      `Go ${go119}: the go command's toolchain switch fetches golang.org/toolchain@${mod(go119)} from the module proxy`,
+    ]);
+    expect(await goVersionOf(used.path)).toBe(`go${go119}`);
+    // The zip carries no modes and go unpacks read-only: the switch made the commands executable.
+    expect((await stat(used.path)).mode & 0o777).toBe(0o555);
+    expect((await stat(join(root, 'pkg', 'tool', 'linux_amd64', 'README'))).mode & 0o777).toBe(0o555);
+
+    // A later run finds it in the module cache: at hand, reported as the module's; lost bits come back.
+    await chmod(used.path, 0o444);
+    const later = goChooser(opts);
+    const again = await later.choose(upstream);
+    expect([again.source, again.means.kind, again.reason]).toEqual([
+      'toolchain',
+      'installed',
+      `Go ${go119} (the module proxy's golang.org/toolchain module, in the module cache at ${root}): upstream's Go 1.19 (.travis.yml), its newest installed patch`,
+    ]);
+    expect((await later.obtain(again)).path).toBe(used.path);
+    expect((await stat(used.path)).mode & 0o111).toBe(0o111);
+
+    // A module whose go is another release is refused; one that cannot be downloaded says why.
+    const liar = await rejection(
+      later.obtain(await later.choose(want({ version: '1.19.1', exact: true, from: '.go-version' }))),
+    );
+    expect(liar.code).toBe('GO_UNAVAILABLE');
+    expect(liar.message).toMatch(
+      /^the go command could not switch to Go 1\.19\.1 \(GOTOOLCHAIN=go1\.19\.1\): /,
+    );
+    expect(liar.message.endsWith(`go${go119}`)).toBe(true);
+    const missing = await later.choose(want({ version: '1.19.5', exact: true, from: '.go-version' }));
+    expect([missing.source, missing.means.kind]).toEqual(['toolchain', 'toolchain']);
+    const e = await rejection(later.obtain(missing));
+    expect(e.code).toBe('GO_UNAVAILABLE');
+    expect(e.message).toMatch(
+      /^the go command could not switch to Go 1\.19\.5 \(GOTOOLCHAIN=go1\.19\.5\): .*toolchain not available$/,
+    );
+    expect(e.hint).toContain('--go-fallback installed');
+    expect((await readdir(join(modcache, 'golang.org'))).sort()).toEqual(
+      [`toolchain@${mod('1.19.1')}`, `toolchain@${mod(go119)}`].sort(),
+    );
   });
 });
 
@@ -298,10 +462,12 @@ describe('official archives from a download site', () => {
     expect(server.requests.slice(before).filter((r) => r.endsWith('.tar.gz'))).toEqual([
       `/go${v121}.linux-amd64.tar.gz`,
     ]);
-    // A later run finds it in the cache: installed, nothing downloaded.
+    // A later run finds it in the cache: at hand, nothing downloaded, still reported as an archive's.
     const again = await goChooser(opts).choose(upstream);
-    expect([again.source, again.means.kind]).toEqual(['installed', 'installed']);
-    expect(again.reason).toContain(join(opts.cacheDir, 'go', v121));
+    expect([again.source, again.means.kind]).toEqual(['download', 'installed']);
+    expect(again.reason).toBe(
+      `Go ${v121} (an official archive, in vc-coredns's cache at ${join(opts.cacheDir, 'go', v121)}): upstream's Go 1.21 (workflows), its newest installed patch`,
+    );
     expect(server.requests.slice(before).filter((r) => r.endsWith('.tar.gz'))).toHaveLength(1);
   });
 
@@ -349,35 +515,19 @@ describe('official archives from a download site', () => {
 });
 
 describe('the toolchain switch against the real Go module proxy', () => {
-  const GO_123 = '/usr/lib/go-1.23';
-  let proxy: string | null = null;
-  let reachable = false;
+  let proxy: RealProxy;
   beforeAll(async () => {
-    const { stdout } = await execa(`${GO_123}/bin/go`, ['env', 'GOPROXY'], {
-      env: { ...process.env, GOENV: 'off' },
-    });
-    proxy = firstProxyUrl(process.env.GOPROXY ?? stdout.trim());
-    if (proxy)
-      reachable = await listToolchainVersions(proxy).then(
-        () => true,
-        () => false,
-      );
-    if (!reachable) {
-      const why = `the Go module proxy (${proxy ?? 'GOPROXY names none'}) is not reachable`;
-      if (process.env.VC_COREDNS_REQUIRE_PROXY === '1')
-        throw new Error(`${why}, and VC_COREDNS_REQUIRE_PROXY=1 requires it`);
-      console.warn(`SKIPPED: toolchain switch tests: ${why}`);
-    }
+    proxy = await realModuleProxy('toolchain switch tests');
   });
 
   it('lists toolchain versions, picks the newest patch of a minor and switches to it through GOTOOLCHAIN', async (t) => {
-    if (!reachable) t.skip();
+    if (proxy.toolchains === null) t.skip();
     const opts = await isolated();
     // Only the Debian 1.23 is installed for this run: 1.24 must come through the switch.
     const search = { ...opts.search, system: [GO_123] };
     const env = { ...process.env, GOMODCACHE: join(base, 'toolchain-modcache'), GOFLAGS: '-modcacherw' };
     const chooser = goChooser({ ...opts, search, env, downloadUrl: 'http://127.0.0.1:9/' });
-    const listed = (await listToolchainVersions(proxy as string)).filter((v) => v.startsWith('1.24.'));
+    const listed = (proxy.toolchains ?? []).filter((v) => v.startsWith('1.24.'));
     const choice = await chooser.choose(want({ version: '1.24', exact: false, from: 'workflows' }));
     expect([choice.version, choice.source, choice.means.kind]).toEqual([
       listed.at(-1),
@@ -393,46 +543,5 @@ describe('the toolchain switch against the real Go module proxy', () => {
       join(env.GOMODCACHE, 'golang.org', `toolchain@v0.0.1-go${choice.version}.linux-amd64`, 'bin', 'go'),
     );
     expect(await goVersionOf(used.path)).toBe(`go${choice.version}`);
-  });
-
-  it('switches to a Go older than 1.21 that the proxy lists (upstream 1.14 of CoreDNS v1.6.8), which has no GOVERSION', async (t) => {
-    if (!reachable) t.skip();
-    const opts = await isolated();
-    const search = { ...opts.search, system: [GO_123] };
-    const env = { ...process.env, GOMODCACHE: join(base, 'toolchain-modcache'), GOFLAGS: '-modcacherw' };
-    // The archives are unreachable: the proxy is the only way.
-    const chooser = goChooser({ ...opts, search, env, downloadUrl: 'http://127.0.0.1:9/' });
-    const listed = (await listToolchainVersions(proxy as string)).filter((v) => v.startsWith('1.14.'));
-    expect(listed.length).toBeGreaterThan(0);
-    const choice = await chooser.choose(
-      want({ version: '1.14', exact: false, from: 'workflows' }, '1.13', 'v1.6.8'),
-    );
-    expect([choice.version, choice.source, choice.means.kind]).toEqual([
-      listed.at(-1),
-      'toolchain',
-      'toolchain',
-    ]);
-    const used = await chooser.obtain(choice);
-    expect(used).toEqual({
-      version: choice.version,
-      source: 'toolchain',
-      path: join(
-        env.GOMODCACHE,
-        'golang.org',
-        `toolchain@v0.0.1-go${choice.version}.linux-amd64`,
-        'bin',
-        'go',
-      ),
-    });
-    expect(await goVersionOf(used.path)).toBe(`go${choice.version}`);
-    // An exact old version (--go 1.14.x) takes the same way.
-    const forced = goChooser({
-      ...opts,
-      search,
-      env,
-      downloadUrl: 'http://127.0.0.1:9/',
-      request: { kind: 'version', version: choice.version },
-    });
-    expect((await forced.choose(want(null, '1.13', 'v1.6.8'))).means.kind).toBe('toolchain');
   });
 });

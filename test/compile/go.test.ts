@@ -380,6 +380,12 @@ describe('failureHints', () => {
     expect(failureHints(log, ctx).join('\n')).toContain(want);
   });
 
+  it('takes a GOROOT in the module cache (a Go from the module proxy) for no toolchain switch', () => {
+    const log =
+      'service.go:12:2: package net/netip is not in GOROOT (/root/go/pkg/mod/golang.org/toolchain@v0.0.1-go1.14.15.linux-amd64/src/net/netip)';
+    expect(failureHints(log, { ...ctx, goVersion: '1.14.15' }).join('\n')).not.toContain('switch toolchains');
+  });
+
   it('adds the known hazards of the version', () => {
     expect(failureHints('', { ...ctx, version: 'v1.10.1' })).toEqual([
       expect.stringContaining('assume-no-moving-gc'),

@@ -1,5 +1,6 @@
 // `build --go auto` end to end: each fixture tag is built with the Go its files ask for (the binary's
-// embedded build info names it), and the caller's environment (LDFLAGS, GOTAGS, GOFLAGS, CGO_ENABLED,
+// embedded build info names it; Go 1.20, installed nowhere here, from the real module proxy's
+// golang.org/toolchain module), and the caller's environment (LDFLAGS, GOTAGS, GOFLAGS, CGO_ENABLED,
 // GOAMD64, GOTOOLCHAIN, a parent make's MAKEFLAGS...) no longer changes the image: same digest as a
 // clean environment. Only `--build-env` changes it, and then the build key too.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,6 +12,8 @@ import { LABEL } from '../../src/image/index.js';
 import { readOciLayoutTag } from '../../src/publish/index.js';
 import { buildEnv, CLI, json, vc } from '../support/cli.js';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture.js';
+import { resolve, sharedModCache } from '../support/go-harness.js';
+import { type RealProxy, realModuleProxy } from '../support/go-proxy.js';
 
 let work: string;
 let repo: FixtureRepo;
@@ -18,7 +21,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'vc-go-e2e-'));
-  repo = await createFixtureRepo(join(work, 'repo'));
+  repo = await createFixtureRepo(join(work, 'repo'), { oldGo: true });
   // An empty module cache of its own: toolchains another run left in the machine's (e.g. go1.19.13
   // from the module proxy) would be installed Gos too and change which patch "newest installed" is.
   env = { ...buildEnv(work), GOMODCACHE: join(work, 'gomodcache') };
@@ -37,8 +40,8 @@ interface Summary {
   failed: unknown[];
 }
 
-/** `build --repo <fixture> --version V --platforms linux/amd64 --output OUT ...more --json` */
-const amd64 = (version: string, output: string, ...more: string[]) =>
+/** `build --repo <fixture> --version V --platforms linux/amd64 --output OUT ...more --json` in runEnv */
+const amd64In = (runEnv: Record<string, string>, version: string, output: string, ...more: string[]) =>
   vc(
     [
       'build',
@@ -53,10 +56,11 @@ const amd64 = (version: string, output: string, ...more: string[]) =>
       ...more,
       '--json',
     ],
-    {
-      env,
-    },
+    { env: runEnv },
   );
+
+/** The same in the tests' environment. */
+const amd64 = (version: string, output: string, ...more: string[]) => amd64In(env, version, output, ...more);
 
 async function debianGo(minor: string): Promise<string> {
   const text = await readFile(`/usr/lib/go-${minor}/VERSION`, 'utf8');
@@ -130,6 +134,43 @@ describe('build --go auto', () => {
     );
     expect(r.exitCode).toBe(2);
     expect(json<{ error: { code: string } }>(r).error.code).toBe('BAD_GO');
+  });
+});
+
+describe("a Go older than 1.21 from the module proxy's golang.org/toolchain module", () => {
+  let proxy: RealProxy;
+  beforeAll(async () => {
+    proxy = await realModuleProxy('the Go 1.20 toolchain module build');
+  });
+
+  it("builds v1.11.0 (upstream's Go 1.20, not installed) with the newest 1.20 the module proxy lists", async (t) => {
+    if (proxy.toolchains === null) t.skip();
+    const go = proxy.toolchains?.filter((v) => v.startsWith('1.20.')).at(-1) as string;
+    expect(go).toMatch(/^1\.20\.\d+$/);
+    // The machine's shared module cache: the ~100 MB module is downloaded once, then found there.
+    const modcache = sharedModCache();
+    const out = join(work, 'bin-v1.11.0');
+    const r = await amd64In(
+      { ...env, GOMODCACHE: modcache, GOPROXY: proxy.goproxy },
+      'v1.11.0',
+      `binaries:${out}`,
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const root = join(modcache, 'golang.org', `toolchain@v0.0.1-go${go}.linux-amd64`);
+    expect(json<Summary>(r).builds[0]?.go).toEqual({
+      version: go,
+      path: join(root, 'bin', 'go'),
+      source: 'toolchain',
+    });
+    // Fetched now, or by an earlier run into the shared cache: either way the module's, and said so.
+    const why = "upstream's Go 1.20 (workflows)";
+    const fetched = `v1.11.0: Go ${go} from the module proxy (golang.org/toolchain@v0.0.1-go${go}.linux-amd64) through the go command's toolchain switch (GOTOOLCHAIN=go${go}, downloaded through GOPROXY unless in the module cache): ${why}, the newest patch the module proxy lists`;
+    const atHand = `v1.11.0: Go ${go} (the module proxy's golang.org/toolchain module, in the module cache at ${root}): ${why}, its newest installed patch`;
+    expect([fetched, atHand].filter((line) => r.stderr.includes(line))).toHaveLength(1);
+    const binary = join(out, 'linux', 'amd64', 'coredns');
+    expect(await builtWith(binary)).toBe(`go${go}`);
+    // Built with that Go and patched: the annotation's IP wins.
+    expect(await resolve(binary, '10.96.0.9', ['172.16.0.9'])).toEqual(['10.96.0.9']);
   });
 });
 

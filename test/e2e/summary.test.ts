@@ -59,19 +59,14 @@ describe('build --summary', () => {
     expect(first.exitCode, first.stderr).toBe(0);
     const built = json<BuildSummary>(first);
     const text = await readFile(file, 'utf8');
-    expect(text).toMatch(
-      /^### vc-coredns build: 2 built, 0 skipped, 0 failed\n\nvc-coredns \d+\.\d+\.\d+\S*, \d{4}-\d\d-\d\dT/,
-    );
-    expect(text).toContain(
-      '| version | era | platforms | Go | build time | digest | refs | smoke | skipped |',
-    );
+    expect(text).toMatch(/^### vc-coredns \d+\.\d+\.\d+\S* build\n\n2 built, 0 skipped, 0 failed\n/);
     expect(rows(text)).toEqual(
       built.builds.map((b) => [
         b.version,
-        b.version === 'v1.6.8' ? 'single-stack v1.6.5 - v1.6.9' : 'dual-stack v1.8.5 - v1.10.1',
+        b.version === 'v1.6.8' ? 'v1.6.5 - v1.6.9 (single-stack)' : 'v1.8.5 - v1.10.1 (dual-stack)',
         'linux/amd64, linux/arm64',
         `${b.go.version} (${b.go.source})`,
-        expect.stringMatching(/^\d+\.\d s$|^\d+ min \d\d s$/),
+        expect.stringMatching(/^\d+\.\d s$/),
         `\`${b.digest}\``,
         `\`oci:${layout}:${b.version}\``,
         'ok (12/12, linux/amd64)',
@@ -84,7 +79,7 @@ describe('build --summary', () => {
     const second = await vc(args, { env });
     expect(second.exitCode, second.stderr).toBe(0);
     const again = await readFile(file, 'utf8');
-    expect(again).toMatch(/^### vc-coredns build: 0 built, 2 skipped, 0 failed\n/);
+    expect(again).toMatch(/^### vc-coredns \S+ build\n\n0 built, 2 skipped, 0 failed\n/);
     expect(rows(again).map((r) => [r[0], r[5], r[7], r[8]])).toEqual(
       built.builds.map((b) => [b.version, `\`${b.digest}\``, '-', 'yes']),
     );

@@ -1,11 +1,10 @@
 // planBuild: pure, and every bad input is refused before anything runs, also when only a later version
 // is affected (the build of the earlier ones would otherwise have been published already).
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../src/patch/annotation-key.js';
-import { type BuildRequest, planBuild } from '../../src/pipeline/plan.js';
-import { parseOutputs } from '../../src/publish/outputs.js';
+import { planBuild } from '../../src/pipeline/plan.js';
 import type { Release } from '../../src/types.js';
 import { eraFor } from '../../src/versions/index.js';
+import { buildRequest } from '../support/build-request.js';
 import { expectBadInput } from '../versions/expect-error.js';
 
 const release = (version: string): Release => ({
@@ -18,25 +17,7 @@ const V1120 = release('v1.12.0');
 const V171 = release('v1.7.1');
 const host = { platform: { os: 'linux', arch: 'amd64' }, runs: [{ os: 'linux', arch: 'amd64' }] };
 
-function request(over: Partial<BuildRequest> & { output?: string[]; push?: string[]; load?: boolean } = {}) {
-  const { output, push, load, ...rest } = over;
-  return {
-    selection: { spec: '>=1.7.0', buildable: true },
-    repoUrl: 'file:///srv/coredns',
-    outputs: parseOutputs({ output, push, load }, '/work'),
-    key: parseAnnotationKey(DEFAULT_ANNOTATION),
-    jobs: 0,
-    force: false,
-    go: { kind: 'auto' as const },
-    goFallback: false,
-    goSearch: [],
-    buildEnv: {},
-    releaseMakefile: false,
-    tagSuffix: '',
-    alsoTag: [],
-    ...rest,
-  } satisfies BuildRequest;
-}
+const request = buildRequest;
 
 describe('planBuild', () => {
   it('plans each version: platforms, tags (also-tags for the newest), targets with their tags', () => {

@@ -4,7 +4,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../src/patch/annotation-key.js';
 import type { BuildEffects } from '../../src/pipeline/build.js';
 import type { Context } from '../../src/pipeline/context.js';
 import { type BuildRequest, planBuild } from '../../src/pipeline/plan.js';
@@ -17,8 +16,8 @@ import {
   type PreflightCheck,
   runPreflight,
 } from '../../src/pipeline/preflight.js';
-import { parseOutputs } from '../../src/publish/outputs.js';
 import { eraFor } from '../../src/versions/index.js';
+import { buildRequest } from '../support/build-request.js';
 import { rejection } from '../support/errors.js';
 
 let work: string;
@@ -34,21 +33,7 @@ const release = { version: 'v1.9.3', commit: 'a'.repeat(40), era: eraFor('v1.9.3
 function plan(output: string[], go: BuildRequest['go'] = { kind: 'auto' }) {
   return planBuild(
     [release],
-    {
-      selection: { spec: 'v1.9.3', buildable: true },
-      repoUrl: 'file:///srv/coredns',
-      outputs: parseOutputs({ output }, work),
-      key: parseAnnotationKey(DEFAULT_ANNOTATION),
-      jobs: 0,
-      force: false,
-      go,
-      goFallback: false,
-      goSearch: [],
-      buildEnv: {},
-      releaseMakefile: false,
-      tagSuffix: '',
-      alsoTag: [],
-    },
+    buildRequest({ selection: { spec: 'v1.9.3', buildable: true }, output, cwd: work, go }),
     { platform: { os: 'linux', arch: 'amd64' }, runs: [{ os: 'linux', arch: 'amd64' }] },
   );
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { VcError } from '../../src/errors.js';
 import { parseChallenges, pickChallenge } from '../../src/registry/challenge.js';
 import { retryAfterMs } from '../../src/registry/errors.js';
-import { apiHost, formatRef, isLoopback, parseRef, registryBaseUrl } from '../../src/registry/ref.js';
+import { apiHost, formatRef, isLoopback, parseRef, registryBaseUrls } from '../../src/registry/ref.js';
 import { choosePlatform } from '../../src/versions/platforms.js';
 
 describe('parseRef', () => {
@@ -55,16 +55,17 @@ describe('parseRef', () => {
     expect((err as VcError).message).toMatch(/^invalid image reference/);
   });
 
-  it('formats, maps Docker Hub to its API host and picks http only for loopback', () => {
+  it('formats, maps Docker Hub to its API host; https, then http for loopback; http alone with --insecure', () => {
     expect(formatRef(parseRef('coredns:v1'))).toBe('docker.io/library/coredns:v1');
     expect(apiHost('docker.io')).toBe('registry-1.docker.io');
-    expect(registryBaseUrl('docker.io')).toBe('https://registry-1.docker.io');
-    expect(registryBaseUrl('ghcr.io')).toBe('https://ghcr.io');
-    expect(registryBaseUrl('ghcr.io', true)).toBe('http://ghcr.io');
-    expect(registryBaseUrl('127.0.0.1:5000')).toBe('http://127.0.0.1:5000');
-    expect(registryBaseUrl('127.1.2.3:5000')).toBe('http://127.1.2.3:5000');
-    expect(registryBaseUrl('localhost:5000')).toBe('http://localhost:5000');
-    expect(registryBaseUrl('[::1]:5000')).toBe('http://[::1]:5000');
+    expect(registryBaseUrls('docker.io')).toEqual(['https://registry-1.docker.io']);
+    expect(registryBaseUrls('ghcr.io')).toEqual(['https://ghcr.io']);
+    expect(registryBaseUrls('ghcr.io', true)).toEqual(['http://ghcr.io']);
+    expect(registryBaseUrls('127.0.0.1:5000', true)).toEqual(['http://127.0.0.1:5000']);
+    expect(registryBaseUrls('127.0.0.1:5000')).toEqual(['https://127.0.0.1:5000', 'http://127.0.0.1:5000']);
+    expect(registryBaseUrls('127.1.2.3:5000')).toEqual(['https://127.1.2.3:5000', 'http://127.1.2.3:5000']);
+    expect(registryBaseUrls('localhost:5000')).toEqual(['https://localhost:5000', 'http://localhost:5000']);
+    expect(registryBaseUrls('[::1]:5000')).toEqual(['https://[::1]:5000', 'http://[::1]:5000']);
     expect(isLoopback('128.0.0.1:5000')).toBe(false);
     expect(isLoopback('127.example.com')).toBe(false);
   });

@@ -1,10 +1,17 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import type { Io } from '../../src/cli/io.js';
 import { sharedGoCache } from './go-harness.js';
 
 /** The compiled CLI, as users run it (test/global-setup.ts builds it first). */
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/**
+ * Not a GitHub Actions step, even when the suite runs in one (ci.yml): tests that want the workflow
+ * commands and the step summary set these themselves.
+ */
+const NOT_IN_ACTIONS = { GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '' };
 
 export interface CliResult {
   exitCode: number;
@@ -14,11 +21,11 @@ export interface CliResult {
 
 export async function vc(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
+  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<CliResult> {
   const r = await execa(process.execPath, [CLI, ...args], {
     cwd: opts.cwd,
-    env: { NO_COLOR: '1', ...opts.env },
+    env: { NO_COLOR: '1', ...NOT_IN_ACTIONS, ...opts.env },
     reject: false,
     stripFinalNewline: false,
   });
@@ -43,7 +50,7 @@ export async function runCli(
     err: (t) => {
       stderr += t;
     },
-    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    env: { ...process.env, NO_COLOR: '1', ...NOT_IN_ACTIONS, ...opts.env },
     isTTY: false,
   });
   return { exitCode, stdout, stderr };
@@ -66,5 +73,23 @@ export function buildEnv(work: string): Record<string, string> {
     GOPROXY: 'off',
     GOCACHE: sharedGoCache(),
     CI: 'true',
+  };
+}
+
+/** An Io that keeps what goes to stderr (stdout is dropped), for reporters and printers under test. */
+export function recordingIo(
+  env: NodeJS.ProcessEnv = {},
+  isTTY = false,
+): Io & { text(): string; lines(): string[] } {
+  let err = '';
+  return {
+    out: () => {},
+    err: (t) => {
+      err += t;
+    },
+    env,
+    isTTY,
+    text: () => err,
+    lines: () => err.split('\n').filter(Boolean),
   };
 }

@@ -1,9 +1,9 @@
-// npm run fixture -- DIR [--broken]: creates the fixture repository at DIR, prints its file:// URL on
-// stdout and its tags on stderr.
+// npm run fixture -- DIR [--broken] [--old-go]: creates the fixture repository at DIR, prints its
+// file:// URL on stdout and its tags on stderr.
 import { readdir } from 'node:fs/promises';
 import { createFixtureRepo } from './fixture.js';
 
-const usage = 'usage: npm run fixture -- DIR [--broken]';
+const usage = 'usage: npm run fixture -- DIR [--broken] [--old-go]';
 
 async function isEmptyOrMissing(dir: string): Promise<boolean> {
   try {
@@ -17,7 +17,8 @@ async function isEmptyOrMissing(dir: string): Promise<boolean> {
 
 async function main(argv: string[]): Promise<number> {
   const broken = argv.includes('--broken');
-  const rest = argv.filter((a) => a !== '--broken');
+  const oldGo = argv.includes('--old-go');
+  const rest = argv.filter((a) => a !== '--broken' && a !== '--old-go');
   if (rest.includes('-h') || rest.includes('--help')) {
     process.stdout.write(`${usage}\n`);
     return 0;
@@ -31,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: ${dir} exists and is not empty\n`);
     return 2;
   }
-  const repo = await createFixtureRepo(dir, { broken });
+  const repo = await createFixtureRepo(dir, { broken, oldGo });
   for (const tag of repo.tags) process.stderr.write(`${tag.version} ${tag.commit}\n`);
   process.stdout.write(`${repo.url}\n`);
   return 0;

@@ -65,6 +65,16 @@ describe('createFixtureRepo', () => {
     const expected = ['v1.1.0', 'v1.6.2', 'v1.6.8', 'v1.7.1', 'v1.9.3', 'v1.9.4', 'v1.12.0'];
     expect(fixtureVersions({ broken: true })).toEqual(expected);
     expect(fixtureVersions()).toEqual(expected.filter((v) => v !== 'v1.9.4'));
+    // The optional Go 1.20 tag, in version order.
+    expect(fixtureVersions({ oldGo: true })).toEqual([
+      'v1.1.0',
+      'v1.6.2',
+      'v1.6.8',
+      'v1.7.1',
+      'v1.9.3',
+      'v1.11.0',
+      'v1.12.0',
+    ]);
     expect(repo.tags.map((t) => t.version)).toEqual(expected);
     expect(repo.url).toBe(`file://${repo.dir}`);
 

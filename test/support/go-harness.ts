@@ -71,6 +71,15 @@ export function sharedGoCache(): string {
   return join(tmpdir(), 'vc-coredns-test-gocache');
 }
 
+/**
+ * One module cache for the tests that fetch from the real module proxy: a Go toolchain module is
+ * ~100 MB, downloaded once per machine. Toolchains in it count as installed Gos, so a test that
+ * expects "the newest installed patch" of some line uses an empty cache of its own instead.
+ */
+export function sharedModCache(): string {
+  return join(tmpdir(), 'vc-coredns-test-gomodcache');
+}
+
 const apiGoMod = `module k8s.io/api
 
 go 1.12

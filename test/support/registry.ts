@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { startTokenServer, type TokenServer } from './token-server.js';
 
 export const DOCKER_REGISTRY = '/usr/bin/docker-registry';
@@ -17,9 +18,11 @@ export interface TestRegistry {
   /** `127.0.0.1:PORT` */
   host: string;
   port: number;
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (`https://` with tls) */
   url: string;
   auth: RegistryAuth;
+  /** tls: the PEM of the CA that signed the registry's certificate (for 127.0.0.1, localhost, registry.invalid) */
+  caFile?: string;
   username: string;
   password: string;
   /** token mode: the token endpoint (its request log too) */
@@ -55,7 +58,9 @@ async function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
  * htpasswd basic auth, or with bearer tokens from a token server of our own (key and certificate made
  * by openssl here). Resolves once /v2/ answers.
  */
-export async function startRegistry(opts: { auth?: RegistryAuth } = {}): Promise<TestRegistry> {
+export async function startRegistry(
+  opts: { auth?: RegistryAuth; tls?: boolean } = {},
+): Promise<TestRegistry> {
   const auth = opts.auth ?? 'none';
   const dir = await mkdtemp(join(tmpdir(), 'vc-registry-'));
   const username = 'vc-user';
@@ -104,6 +109,8 @@ export async function startRegistry(opts: { auth?: RegistryAuth } = {}): Promise
         `auth:\n  token:\n    realm: ${tokenServer.realm}\n    service: ${service}\n` +
         `    issuer: ${issuer}\n    rootcertbundle: ${cert}\n`;
     }
+    const tls = opts.tls ? await makeServerCertificate(dir) : undefined;
+    const tlsYaml = tls ? `  tls:\n    certificate: ${tls.cert}\n    key: ${tls.key}\n` : '';
     const port = await freePort();
     const config = join(dir, 'config.yml');
     await writeFile(
@@ -124,16 +131,17 @@ storage:
 http:
   addr: 127.0.0.1:${port}
   secret: ${randomBytes(16).toString('hex')}
-${authYaml}`,
+${tlsYaml}${authYaml}`,
     );
     const fd = openSync(logFile, 'a');
     child = spawn(DOCKER_REGISTRY, ['serve', config], { stdio: ['ignore', fd, fd] });
     const started = child;
-    const url = `http://127.0.0.1:${port}`;
+    const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+    const dispatcher = tls ? new Agent({ connect: { ca: await readFile(tls.ca, 'utf8') } }) : undefined;
     const deadline = Date.now() + 20_000;
     for (;;) {
       if (started.exitCode !== null) throw new Error(`docker-registry exited ${started.exitCode}`);
-      const status = await fetch(`${url}/v2/`).then(
+      const status = await undiciFetch(`${url}/v2/`, dispatcher ? { dispatcher } : {}).then(
         (r) => r.status,
         () => 0,
       );
@@ -141,6 +149,7 @@ ${authYaml}`,
       if (Date.now() > deadline) throw new Error('docker-registry did not answer /v2/ within 20 s');
       await sleep(50);
     }
+    await dispatcher?.close();
     const log = () => {
       try {
         return readFileSync(logFile, 'utf8');
@@ -163,6 +172,7 @@ ${authYaml}`,
       port,
       url,
       auth,
+      ...(tls ? { caFile: tls.ca } : {}),
       username,
       password,
       ...(tokenServer ? { tokenServer } : {}),
@@ -184,6 +194,64 @@ ${authYaml}`,
     await rm(dir, { recursive: true, force: true });
     throw new Error(`cannot start docker-registry (${auth}): ${(e as Error).message}\n${log.slice(-2000)}`);
   }
+}
+
+/**
+ * A CA and a server certificate it signed for 127.0.0.1, localhost and registry.invalid (the made-up
+ * host the proxy tests reach through a proxy), made by openssl in dir.
+ */
+export async function makeServerCertificate(dir: string): Promise<{ ca: string; cert: string; key: string }> {
+  const f = (name: string) => join(dir, name);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await execa('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=vc-coredns test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  await execa('openssl', [
+    'req',
+    ...ec,
+    '-keyout',
+    f('server.key'),
+    '-out',
+    f('server.csr'),
+    '-subj',
+    '/CN=registry.invalid',
+  ]);
+  await writeFile(
+    f('server.ext'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:registry.invalid\nextendedKeyUsage=serverAuth\n',
+  );
+  await execa('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('server.crt'),
+    '-days',
+    '2',
+    '-extfile',
+    f('server.ext'),
+  ]);
+  return { ca: f('ca.pem'), cert: f('server.crt'), key: f('server.key') };
 }
 
 export interface ToolResult {

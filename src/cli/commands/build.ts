@@ -1,17 +1,23 @@
-import { resolve as resolvePath } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_ANNOTATION, parseAnnotationKey } from '../../patch/annotation-key.js';
 import type { BuildEffects, BuildSummary, DryRun } from '../../pipeline/build.js';
 import type { BuildRequest } from '../../pipeline/plan.js';
+import { writeFileAtomic } from '../../util/fs.js';
 import { makeContext } from '../context.js';
+import { annotateError, appendStepSummary, inGitHubActions } from '../github.js';
 import { printJson } from '../io.js';
+import { runResultLine } from '../json-progress.js';
+import { addNetworkOptions, type NetworkCliOptions, networkFromCli } from '../network.js';
 import { DEFAULT_PLATFORMS, parseChoice, parsePositiveInt } from '../options.js';
 import { passwordSource } from '../password.js';
-import { lineReporter, type Reporter } from '../progress.js';
+import type { Reporter } from '../progress.js';
+import { type ProgressKind, parseProgress, progressKind, streamReporter } from '../progress-mode.js';
 import { packageVersion } from '../version.js';
 import type { CommandEnv } from './shared.js';
 
-export interface BuildCliOptions {
+export interface BuildCliOptions extends NetworkCliOptions {
   version?: string;
   kubernetes?: string;
   kubernetesMap?: string;
@@ -32,7 +38,6 @@ export interface BuildCliOptions {
   goDownloadUrl?: string;
   buildEnv?: string[];
   releaseMakefile?: boolean;
-  insecure?: boolean;
   tagSuffix: string;
   alsoTag?: string[];
   signKey?: string;
@@ -40,11 +45,13 @@ export interface BuildCliOptions {
   dryRun?: boolean;
   smoke?: boolean;
   smokeTimeout?: string;
-  summary?: string;
   /** commander's --no-sbom / --no-provenance */
   sbom: boolean;
   provenance: boolean;
   attestationsDir?: string;
+  summary?: string;
+  progress?: string;
+  verbose?: boolean;
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -66,7 +73,7 @@ function switchingReporter(initial: Reporter): Reporter & { use(r: Reporter): vo
   };
 }
 
-function printSummary(summary: BuildSummary, env: CommandEnv): void {
+function printSummary(summary: BuildSummary, env: CommandEnv, progress: ProgressKind): void {
   for (const b of summary.builds) {
     for (const r of b.refs) env.io.out(`${r}\n`);
   }
@@ -77,7 +84,13 @@ function printSummary(summary: BuildSummary, env: CommandEnv): void {
     skipped.length ? `skipped ${skipped.join(', ')} (current)` : '',
     summary.failed.length ? `failed ${summary.failed.map((f) => f.version).join(', ')}` : '',
   ].filter(Boolean);
-  env.io.err(`${parts.join('; ') || 'nothing to do'}\n`);
+  const line = parts.join('; ') || 'nothing to do';
+  // json progress: the run's result event; each failure was a version's result event already.
+  if (progress === 'json') {
+    env.io.err(runResultLine(summary.failed.length > 0 ? 'failed' : 'ok', line));
+    return;
+  }
+  env.io.err(`${line}\n`);
   for (const f of summary.failed) {
     const [message, ...hint] = f.error.split('\n');
     env.io.err(`error: ${f.version}: ${message}\n`);
@@ -99,9 +112,29 @@ function printDryRun(dry: DryRun, env: CommandEnv): void {
   }
 }
 
+/**
+ * Where the run's Markdown table goes: `--summary FILE` (written whole, atomically) and, in GitHub
+ * Actions, the step summary (appended); each failed version also as an `::error` annotation.
+ */
+async function writeRunReports(summary: BuildSummary, opts: BuildCliOptions, env: CommandEnv): Promise<void> {
+  const { io } = env;
+  if (inGitHubActions(io.env) && opts.progress !== 'json') {
+    for (const f of summary.failed) annotateError(io, `CoreDNS ${f.version} failed to build`, f.error);
+  }
+  const { renderSummary } = await import('../summary-table.js');
+  const markdown = renderSummary(summary, `vc-coredns ${packageVersion()} build`);
+  if (opts.summary !== undefined) {
+    const file = resolvePath(opts.summary);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFileAtomic(file, markdown);
+  }
+  await appendStepSummary(io.env, markdown);
+}
+
 export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<number> {
   const { io } = env;
   const { badInput } = await import('../../errors.js');
+  const progress = parseProgress(opts.progress);
   if (opts.version === undefined && opts.kubernetes === undefined) {
     throw badInput(
       'build needs --version or --kubernetes',
@@ -130,7 +163,6 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     );
   }
   const jobs = opts.jobs === undefined ? 0 : parsePositiveInt('--jobs', opts.jobs);
-  const summaryFile = opts.summary === undefined ? undefined : resolvePath(process.cwd(), opts.summary);
   const smokeTimeoutMs =
     opts.smokeTimeout === undefined
       ? undefined
@@ -157,21 +189,32 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
   );
   const repoUrl = opts.source === undefined ? resolveRepoUrl(opts.repo, io.env) : '';
   const table = opts.kubernetesMap ? await loadKubernetesMap(opts.kubernetesMap) : undefined;
+  if (opts.summary !== undefined) {
+    if (opts.dryRun) {
+      throw badInput('--summary has nothing to write with --dry-run', 'BAD_FLAG', 'drop one of them');
+    }
+    const { checkWritableFile } = await import('../../pipeline/preflight.js');
+    await checkWritableFile(resolvePath(opts.summary), '--summary ');
+  }
+  // Proxies and CAs are read (and bad values refused) only when a registry is involved.
+  const network =
+    opts.base !== undefined || outputs.some((o) => o.kind === 'registry')
+      ? await networkFromCli(opts, io)
+      : undefined;
 
-  const plain = lineReporter(io, { quiet: Boolean(opts.quiet) });
-  const reporter = switchingReporter(plain);
+  const kind = progressKind(progress, io, opts);
+  const quiet = Boolean(opts.quiet);
+  const reporter = switchingReporter(streamReporter(kind === 'json' ? 'json' : 'plain', io, { quiet }));
   const ctx = makeContext(io, opts, env.signal, reporter);
-  const tty = io.isTTY && !io.env.CI && !opts.quiet && !opts.json && !opts.dryRun;
-  if (tty) {
+  // --verbose: each make/go command and registry request, as info lines (none with --quiet)
+  const trace = opts.verbose ? (line: string) => reporter.info(line) : undefined;
+  if (trace) ctx.trace = trace;
+  if (kind === 'tty') {
     ctx.onResolved = (versions) => {
       void import('../tty-progress.js').then(({ ttyReporter }) => reporter.use(ttyReporter(io, versions)));
     };
   }
   let registry: InstanceType<typeof RegistryClient> | undefined;
-  // dockerode (DOCKER_HOST respected) only when --load asks for the daemon.
-  const Dockerode = outputs.some((o) => o.kind === 'daemon')
-    ? (await import('dockerode')).default
-    : undefined;
   const pushRegistries = outputs.flatMap((o) => (o.kind === 'registry' ? [o.ref.registry] : []));
   try {
     const request: BuildRequest = {
@@ -200,7 +243,6 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
       ...(opts.smoke ? { smoke: true } : {}),
       ...(smokeTimeoutMs === undefined ? {} : { smokeTimeoutMs }),
       ...(opts.signKey !== undefined ? { signKey: opts.signKey } : {}),
-      ...(summaryFile !== undefined ? { summaryFile } : {}),
       attest: {
         sbom: opts.sbom !== false,
         provenance: opts.provenance !== false,
@@ -215,13 +257,11 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
         registry ??= new RegistryClient({
           credentials: dockerCredentials({ env: io.env, envRegistries: pushRegistries }),
           insecure: Boolean(opts.insecure),
+          ...(network ? { network } : {}),
           log: (l) => reporter.info(l),
+          ...(trace ? { trace } : {}),
         });
         return registry;
-      },
-      docker: () => {
-        if (!Dockerode) throw new Error('the Docker daemon was not requested');
-        return new Dockerode();
       },
       password: passwordSource(io, env.signal),
     };
@@ -234,16 +274,9 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
     }
     const summary = await build(request, effects, ctx);
     reporter.close();
-    if (summaryFile !== undefined) {
-      const { summaryMarkdown } = await import('../summary-table.js');
-      const { writeFileAtomic } = await import('../../util/fs.js');
-      await writeFileAtomic(
-        summaryFile,
-        summaryMarkdown(summary, { tool: packageVersion(), date: new Date() }),
-      );
-    }
     if (opts.json) printJson(io, summary);
-    else printSummary(summary, env);
+    else printSummary(summary, env, kind);
+    await writeRunReports(summary, opts, env);
     return summary.failed.length > 0 ? 1 : 0;
   } finally {
     reporter.close();
@@ -251,7 +284,7 @@ export async function runBuild(opts: BuildCliOptions, env: CommandEnv): Promise<
 }
 
 export function registerBuild(program: Command, env: CommandEnv): void {
-  program
+  const command = program
     .command('build')
     .description('clone, patch and build CoreDNS, and write multi-arch images (or binaries)')
     .option(
@@ -305,7 +338,6 @@ export function registerBuild(program: Command, env: CommandEnv): void {
       '--release-makefile',
       "build with upstream's `make -f Makefile.release build` (also darwin/windows)",
     )
-    .option('--insecure', 'plain http to registries that are not on loopback')
     .option('--tag-suffix <suffix>', 'appended to every version tag, e.g. -vc1', '')
     .option('--also-tag <tag>', 'another tag for the newest version built, e.g. latest', collect)
     .option(
@@ -324,10 +356,9 @@ export function registerBuild(program: Command, env: CommandEnv): void {
       "after compiling, smoke-test the host platform's binary against a fake Kubernetes API; a failure publishes nothing of that version",
     )
     .option('--smoke-timeout <seconds>', 'the smoke test of one version, start to stop (default: 60)')
-    .option(
-      '--summary <file>',
-      'write the run as a Markdown table (version, era, platforms, Go, build time, digest, refs, smoke, skipped)',
-    )
+    .option('--summary <file>', "write the run's Markdown table (as GitHub Actions' step summary shows it)")
+    .option('--progress <mode>', 'auto, tty (task list), plain (lines) or json (one event per line)', 'auto')
+    .option('--verbose', 'also each make and go command and each registry request (no secrets)')
     .option('--json', 'print one JSON document on stdout')
     .option('--quiet', 'no progress on stderr')
     .addHelpText(
@@ -341,7 +372,9 @@ Examples:
   $ vc-coredns build --version v1.9.3 --output binaries:./bin
   $ vc-coredns build --version v1.14.7 --platforms linux/amd64,linux/arm64 --smoke --push ghcr.io/acme/coredns
   $ vc-coredns build --version v1.9.3 --load && docker run --rm coredns:v1.9.3 -version
-  $ vc-coredns build --repo file:///srv/coredns.git --version latest --also-tag latest --push registry.local/coredns`,
+  $ vc-coredns build --repo file:///srv/coredns.git --version latest --also-tag latest --push registry.local/coredns
+  $ vc-coredns build --version '>=1.11.0' --summary builds.md --progress json 2>events.jsonl`,
     )
     .action(async (opts: BuildCliOptions) => env.exit(await runBuild(opts, env)));
+  addNetworkOptions(command);
 }

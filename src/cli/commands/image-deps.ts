@@ -1,27 +1,37 @@
 import type { ImageSourceDeps } from '../../pipeline/image-source.js';
+import { type NetworkCliOptions, networkFromCli } from '../network.js';
 import type { CommandEnv } from './shared.js';
 
 /**
  * What reading the image `spec` names needs from the CLI: a registry client with the user's
- * credentials, made only when a registry is read.
+ * credentials, proxies and CAs, made only when a registry is read (the proxy variables and CA files are
+ * read, and bad ones refused, only then).
  */
-export function imageSourceDeps(
+export async function imageSourceDeps(
   spec: string,
-  opts: { insecure?: boolean },
+  opts: NetworkCliOptions,
   env: CommandEnv,
-): ImageSourceDeps {
+): Promise<ImageSourceDeps> {
+  const [{ RegistryClient }, { dockerCredentials }, { parseImageSource }] = loaded;
+  // Not every spec is an image (smoke's binary:PATH); the pipeline reports one that is not valid.
+  let source: ReturnType<typeof parseImageSource> | null;
+  try {
+    source = parseImageSource(spec);
+  } catch {
+    source = null;
+  }
+  const registryRef = source?.kind === 'registry' ? source.ref : null;
+  const network = registryRef ? await networkFromCli(opts, env.io) : undefined;
   return {
-    registry: () => {
-      const [{ RegistryClient }, { dockerCredentials }, { parseImageSource }] = loaded;
-      const source = parseImageSource(spec);
-      return new RegistryClient({
+    registry: () =>
+      new RegistryClient({
         credentials: dockerCredentials({
           env: env.io.env,
-          envRegistries: source.kind === 'registry' ? [source.ref.registry] : [],
+          envRegistries: registryRef ? [registryRef.registry] : [],
         }),
         insecure: Boolean(opts.insecure),
-      });
-    },
+        ...(network ? { network } : {}),
+      }),
   };
 }
 

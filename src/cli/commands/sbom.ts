@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { badInput, VcError } from '../../errors.js';
+import { addNetworkOptions, type NetworkCliOptions, networkFromCli } from '../network.js';
 import type { CommandEnv } from './shared.js';
 
-interface SbomOptions {
+interface SbomOptions extends NetworkCliOptions {
   platform?: string;
-  insecure?: boolean;
 }
 
 /** `sbom REF [--platform P]`: prints the SBOM attached to one platform of the image, as stored. */
@@ -33,6 +33,7 @@ export async function runSbom(spec: string, opts: SbomOptions, env: CommandEnv):
       'build writes sbom.cdx.json beside the archive: read that file',
     );
   }
+  const network = source.kind === 'registry' ? await networkFromCli(opts, env.io) : undefined;
   let client: InstanceType<typeof RegistryClient> | undefined;
   const registry = () => {
     client ??= new RegistryClient({
@@ -41,6 +42,7 @@ export async function runSbom(spec: string, opts: SbomOptions, env: CommandEnv):
         envRegistries: source.kind === 'registry' ? [source.ref.registry] : [],
       }),
       insecure: Boolean(opts.insecure),
+      ...(network ? { network } : {}),
     });
     return client;
   };
@@ -95,12 +97,11 @@ async function topDigest(
 }
 
 export function registerSbom(program: Command, env: CommandEnv): void {
-  program
+  const command = program
     .command('sbom')
     .description("print the CycloneDX SBOM attached to an image's platform (the host's unless --platform)")
     .argument('<ref>', 'registry/repo:tag, registry/repo@sha256:..., or oci:DIR:TAG')
     .option('--platform <platform>', 'which platform image, e.g. linux/arm64 (default: the host platform)')
-    .option('--insecure', 'plain http to a registry that is not on loopback')
     .addHelpText(
       'after',
       `
@@ -109,4 +110,5 @@ Examples:
   $ vc-coredns sbom oci:./dist/oci:v1.12.0 | jq '.components[] | select(.type == "library") | .name + " " + .version'`,
     )
     .action(async (ref: string, opts: SbomOptions) => env.exit(await runSbom(ref, opts, env)));
+  addNetworkOptions(command);
 }

@@ -2,15 +2,15 @@ import type { Command } from 'commander';
 import { DEFAULT_ANNOTATION } from '../../patch/annotation-key.js';
 import type { SmokeDocument } from '../../smoke/document.js';
 import { type Io, printJson } from '../io.js';
+import { addNetworkOptions, type NetworkCliOptions } from '../network.js';
 import { parsePositiveInt } from '../options.js';
 import type { CommandEnv } from './shared.js';
 
-export interface SmokeCliOptions {
+export interface SmokeCliOptions extends NetworkCliOptions {
   annotation?: string;
   platform?: string;
   timeout?: string;
   keep?: boolean;
-  insecure?: boolean;
   json?: boolean;
 }
 
@@ -63,7 +63,7 @@ export async function runSmoke(spec: string, opts: SmokeCliOptions, env: Command
       keep: Boolean(opts.keep),
       ...(env.debug ? { onRequest: (l: string) => env.io.err(`api: ${l}\n`) } : {}),
     },
-    imageSourceDeps(spec, opts, env),
+    await imageSourceDeps(spec, opts, env),
     { signal: env.signal, log: (l) => env.io.err(`${l}\n`) },
   );
   if (opts.json) printJson(env.io, doc);
@@ -78,7 +78,7 @@ export async function runSmoke(spec: string, opts: SmokeCliOptions, env: Command
 }
 
 export function registerSmoke(program: Command, env: CommandEnv): void {
-  program
+  const command = program
     .command('smoke')
     .description(
       'run a CoreDNS binary or image against a fake Kubernetes API and check its DNS answers (patched or not)',
@@ -94,7 +94,6 @@ export function registerSmoke(program: Command, env: CommandEnv): void {
     )
     .option('--timeout <seconds>', 'give up after this long, start to stop (default: 60)')
     .option('--keep', 'keep the work dir (Corefile, the binary log, the API request log) and print its path')
-    .option('--insecure', 'plain http to a registry that is not on loopback')
     .option('--json', 'print one JSON document on stdout')
     .addHelpText(
       'after',
@@ -108,4 +107,5 @@ Examples:
   $ vc-coredns smoke binary:./coredns --annotation transparency.tenancy.x-k8s.io/clusterIP --keep`,
     )
     .action(async (ref: string, opts: SmokeCliOptions) => env.exit(await runSmoke(ref, opts, env)));
+  addNetworkOptions(command);
 }

@@ -3,12 +3,12 @@ import type { AttestationCheck } from '../../attest/verify.js';
 import { badInput } from '../../errors.js';
 import type { VerifyReport } from '../../pipeline/verify.js';
 import { printJson } from '../io.js';
+import { addNetworkOptions, type NetworkCliOptions } from '../network.js';
 import { parsePositiveInt } from '../options.js';
 import type { CommandEnv } from './shared.js';
 
-interface VerifyOptions {
+interface VerifyOptions extends NetworkCliOptions {
   json?: boolean;
-  insecure?: boolean;
   smoke?: boolean;
   timeout?: string;
   key?: string;
@@ -83,7 +83,7 @@ export async function runVerify(spec: string, opts: VerifyOptions, env: CommandE
     : undefined;
   const result = await verify(
     spec,
-    imageSourceDeps(spec, opts, env),
+    await imageSourceDeps(spec, opts, env),
     { signal: env.signal, log: (l) => env.io.err(`${l}\n`) },
     { ...(key ? { key } : {}), ...(smoke ? { smoke } : {}) },
   );
@@ -104,11 +104,10 @@ export async function runVerify(spec: string, opts: VerifyOptions, env: CommandE
 }
 
 export function registerVerify(program: Command, env: CommandEnv): void {
-  program
+  const command = program
     .command('verify')
     .description('check that an image is a vc-coredns build: platforms, labels, and the patch in each binary')
     .argument('<ref>', 'registry/repo:tag, registry/repo@sha256:..., oci:DIR:TAG or docker-archive:FILE')
-    .option('--insecure', 'plain http to a registry that is not on loopback')
     .option(
       '--smoke',
       "after the static checks, run the host platform's CoreDNS against a fake Kubernetes API",
@@ -127,4 +126,5 @@ Examples:
   $ vc-coredns verify ghcr.io/acme/coredns:v1.9.3 --key cosign.pub`,
     )
     .action(async (ref: string, opts: VerifyOptions) => env.exit(await runVerify(ref, opts, env)));
+  addNetworkOptions(command);
 }
