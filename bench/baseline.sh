@@ -7,12 +7,18 @@
 # Usage: bench/baseline.sh REPO_URL TAG REGISTRY WORKDIR
 #   REGISTRY is host:port of a registry on 127.0.0.1; DOCKER_HOST must point at a running dockerd.
 #   The caller sets the Go environment (e.g. GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local for fixtures).
+#   RECIPE_CLONE=tag clones only the tag (--depth 1), for a repository that cannot serve its whole history
+#   (a mirror without its largest blobs); the document's full clone otherwise.
 set -euo pipefail
 repo=$1 tag=$2 registry=$3 work=$4
 docker=${DOCKER_CLI:-/usr/bin/docker}
 image="$registry/coredns"
 
-git clone -q "$repo" "$work/coredns"
+if [ "${RECIPE_CLONE:-full}" = tag ]; then
+  git clone -q --depth 1 --branch "$tag" "$repo" "$work/coredns"
+else
+  git clone -q "$repo" "$work/coredns"
+fi
 cd "$work/coredns"
 git -c advice.detachedHead=false checkout -q "tags/$tag"
 sed -i'' -e 's/svc.Spec.ClusterIP/func(sCIP string) string { if sCIP == "" { return svc.Spec.ClusterIP } else { return sCIP } } (svc.Annotations["transparency.tenancy.x-k8s.io\/clusterIP"])/g' plugin/kubernetes/object/service.go

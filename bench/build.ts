@@ -12,7 +12,7 @@
 // otherwise give (a)'s builds more CPU than (b)'s and (c)'s.
 // Run: npx tsx bench/build.ts   (BENCH_RUNS=3 rounds; writes nothing outside a temp dir)
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -26,6 +26,7 @@ import {
 import type { Platform } from '../src/types.js';
 import { eraFor } from '../src/versions/index.js';
 import { createFixtureRepo } from '../test/support/fixture.js';
+import { childCpuSeconds } from './support.js';
 
 const VERSION = 'v1.6.8';
 const PLATFORMS: Platform[] = [
@@ -41,17 +42,6 @@ const LABEL: Record<Key, string> = {
   cseq: "(c') go build x2, one by one       ",
 };
 const COMPILES: Record<Key, number> = { a: 2, b: 4, c: 2, cseq: 2 };
-
-/**
- * CPU seconds (user + system) of the children this process has reaped, with their own reaped
- * descendants (make -> sh -> go -> compile/link): /proc/self/stat cutime + cstime. Unlike wall time it
- * does not depend on what else the machine runs.
- */
-async function childCpuSeconds(ticks: number): Promise<number> {
-  const stat = await readFile('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[13]) + Number(f[14])) / ticks;
-}
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -1,5 +1,5 @@
 // Scaffolding the benches share: a temp workspace whose clean-up steps run on every exit, Ctrl-C too.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,4 +36,15 @@ export async function benchWorkspace(prefix: string): Promise<Workspace> {
     },
     close,
   };
+}
+
+/**
+ * CPU seconds (user + system) of the children this process has reaped, with their own reaped
+ * descendants (make -> sh -> go -> compile/link): /proc/self/stat cutime + cstime. Unlike wall time it
+ * does not depend on what else the machine runs.
+ */
+export async function childCpuSeconds(ticks: number): Promise<number> {
+  const stat = await readFile('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) / ticks;
 }

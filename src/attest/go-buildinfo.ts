@@ -228,9 +228,29 @@ function buildSetting(kv: string, line: number): GoBuildSetting {
   return { key, value };
 }
 
+const GO_VERSION_STRING = /go1\.\d+(?:\.\d+)?(?:(?:beta|rc)\d+)?/g;
+
+/**
+ * The build info of a binary from Go 1.11 and 1.12 (CoreDNS v1.5.0 - v1.6.3 were built with 1.12),
+ * which have no `.go.buildinfo`: the module text (runtime/debug's modinfo) is still in the data, between
+ * its two sentinels, and the Go version is the one `go1.N[.P]` the binary holds (runtime.buildVersion,
+ * which stripping keeps, and the GOROOT in its file paths: Go 1.12 has no -trimpath). Null unless the sentinels occur once and exactly one Go version string does.
+ */
+export function readLegacyBuildInfo(bytes: Uint8Array): { version: string; modinfo: Uint8Array } | null {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const start = buf.indexOf(MODINFO_START);
+  if (start < 0 || buf.indexOf(MODINFO_START, start + 1) >= 0) return null;
+  const end = buf.indexOf(MODINFO_END, start + MODINFO_START.length);
+  if (end < 0) return null;
+  const versions = new Set(latin1.decode(bytes).match(GO_VERSION_STRING) ?? []);
+  if (versions.size !== 1) return null;
+  const modinfo = bytes.subarray(start + MODINFO_START.length, end);
+  return { version: [...versions][0] as string, modinfo };
+}
+
 /** The Go build info of an ELF binary. Throws NOT_ELF or NOT_GO_BINARY. */
 export function readGoBuildInfo(bytes: Uint8Array): GoBuildInfo {
-  const raw = readRawBuildInfo(parseElf(bytes));
+  const raw = readRawBuildInfo(parseElf(bytes)) ?? readLegacyBuildInfo(bytes);
   if (!raw) throw notGo('not a Go executable (no Go build info)');
   return { goVersion: raw.version, ...parseModInfo(utf8.decode(raw.modinfo)) };
 }

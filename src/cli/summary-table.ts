@@ -35,9 +35,12 @@ function goText(go: SummaryEntry['go'] | undefined): string | undefined {
   return go ? `${go.version} (${go.source})` : undefined;
 }
 
-/** The smoke verdict and the cases that held: `ok (8/8)`; `-` without --smoke or when skipped. */
+/**
+ * The smoke verdict, the cases that held and the platform that ran: `ok (12/12, linux/amd64)`; `-`
+ * without --smoke or when skipped.
+ */
 function smokeText(smoke: SummaryEntry['smoke'] | undefined): string | undefined {
-  return smoke ? `${smoke.verdict} (${smoke.passed}/${smoke.cases})` : undefined;
+  return smoke ? `${smoke.verdict} (${smoke.passed}/${smoke.cases}, ${smoke.platform})` : undefined;
 }
 
 export const COLUMNS: readonly Column[] = [

@@ -4,7 +4,11 @@ import { delimiter, dirname } from 'node:path';
 import type { Platform } from '../types.js';
 import { goEnvFor } from '../versions/index.js';
 import { inheritedEnv } from './environment.js';
-import { satisfiesGoMinimum } from './go-version.js';
+import { firstProxyUrl } from './go-listings.js';
+import { goModFlags, satisfiesGoMinimum } from './go-version.js';
+
+/** GOPROXY's default from Go 1.13 on (the go command's own, and go.env's from 1.21). */
+const GO_DEFAULT_PROXY = 'https://proxy.golang.org,direct';
 
 export interface CommandContext {
   go: { path: string; version: string };
@@ -14,6 +18,8 @@ export interface CommandContext {
   env: Record<string, string | undefined>;
   /** `--build-env KEY=VALUE`: passed on top of what the caller's environment may give (environment.ts) */
   extraEnv?: Record<string, string>;
+  /** the checkout's go.mod `go` line (null: none); an old one builds with -mod=mod (goModFlags) */
+  goModLine?: string | null;
   /** GOTMPDIR for go's work dirs, removed by the caller after the build (go leaves them when interrupted) */
   goTmpDir?: string;
 }
@@ -39,16 +45,28 @@ function appendFlags(existing: string | undefined, flags: string[]): string {
 /**
  * The build environment, the tool's own (environment.ts): the caller's locations, module proxy settings,
  * proxies and CAs, plus --build-env; then CGO_ENABLED=0, GOFLAGS `-trimpath -buildvcs=false` (after
- * --build-env's GOFLAGS, the caller's are not read), SOURCE_DATE_EPOCH, the chosen Go first on PATH,
- * GOTOOLCHAIN=local and GOENV=off (a `go env -w` file of the user changes nothing). No GOROOT, GOOS,
- * GOAMD64...: the chosen Go finds its own root and the platform alone decides the target.
+ * --build-env's GOFLAGS, the caller's are not read; `-mod=mod` for a go.mod older than Go 1.16: see
+ * goModFlags), SOURCE_DATE_EPOCH, the chosen Go first on PATH, GOTOOLCHAIN=local and GOENV=off (a
+ * `go env -w` file of the user changes nothing). No GOROOT, GOOS, GOAMD64...: the chosen Go finds its
+ * own root and the platform alone decides the target.
  */
 export function buildEnv(ctx: CommandContext): Record<string, string> {
   const env = inheritedEnv(ctx.env, ctx.extraEnv);
   env.CGO_ENABLED = '0';
-  // -buildvcs exists from Go 1.18; older Go refuses GOFLAGS it does not know.
-  const flags = satisfiesGoMinimum(ctx.go.version, '1.18') ? ['-trimpath', '-buildvcs=false'] : ['-trimpath'];
+  // Go refuses GOFLAGS it does not know: -trimpath exists from Go 1.13 (upstream's Go of CoreDNS
+  // v1.5.0 - v1.6.3 is 1.12), -buildvcs from 1.18.
+  const flags = [
+    ...goModFlags(ctx.goModLine ?? null, ctx.go.version),
+    ...(satisfiesGoMinimum(ctx.go.version, '1.13') ? ['-trimpath'] : []),
+    ...(satisfiesGoMinimum(ctx.go.version, '1.18') ? ['-buildvcs=false'] : []),
+  ];
   env.GOFLAGS = appendFlags(ctx.extraEnv?.GOFLAGS, flags);
+  if (!satisfiesGoMinimum(ctx.go.version, '1.13')) {
+    // Go 1.12 has no default module proxy (it fetches modules from their origins with git) and reads
+    // GOPROXY as one URL: give it the first of the caller's, else the proxy later Gos default to.
+    const proxy = env.GOPROXY ?? GO_DEFAULT_PROXY;
+    env.GOPROXY = firstProxyUrl(proxy) ?? proxy;
+  }
   env.SOURCE_DATE_EPOCH = String(ctx.sourceDateEpoch);
   env.PATH = [dirname(ctx.go.path), ...(env.PATH ? [env.PATH] : [])].join(delimiter);
   env.GOTOOLCHAIN = 'local';

@@ -215,6 +215,7 @@ export async function compileBinaries(
     gitCommit,
     sourceDateEpoch: req.sourceDateEpoch,
     env,
+    goModLine: requirement.minimum,
     goTmpDir,
     ...(req.buildEnv ? { extraEnv: req.buildEnv } : {}),
   };

@@ -76,3 +76,17 @@ export function sameGoRelease(preferred: string, local: string): boolean {
   if (p.patch === null && p.pre === null) return p.major === l.major && p.minor === l.minor;
   return compareGoVersions(p, l) === 0;
 }
+
+/**
+ * The module mode a go.mod was written for. Before Go 1.16 the go command added missing requirements
+ * to go.mod while it built; releases whose go.mod names an older `go` were built that way, and some
+ * lack a requirement (CoreDNS v1.6.4 imports github.com/DataDog/datadog-go through dd-trace-go without
+ * requiring it), which Go 1.16+ refuses under its default -mod=readonly (`no required module provides
+ * package`). `-mod=mod` for them when the building Go is 1.16+ (1.14 and 1.15 update by default, older
+ * Gos do not know the flag); nothing for newer go.mods.
+ */
+export function goModFlags(goModLine: string | null, goVersion: string): string[] {
+  if (goModLine === null || !parseGoVersion(goModLine) || !parseGoVersion(goVersion)) return [];
+  const old = compareGoVersions(goModLine, '1.16') < 0;
+  return old && satisfiesGoMinimum(goVersion, '1.16') ? ['-mod=mod'] : [];
+}

@@ -28,7 +28,14 @@ const LOG_RULES: LogRule[] = [
       'check the --build-env variables, or pass --go with the Go this CoreDNS asks for',
   },
   {
-    test: /module lookup disabled by GOPROXY=off|cannot find module providing package|no required module provides package|dial tcp|missing go\.sum entry|reading https?:\/\/\S+: \d{3}|proxy\.golang\.org/,
+    test: /no required module provides package|is replaced but not required|missing go\.sum entry|updates to go\.mod needed/,
+    hint: () =>
+      "this CoreDNS's go.mod or go.sum lacks an entry that the Go of its time added while building: " +
+      '--build-env GOFLAGS=-mod=mod lets Go add it (vc-coredns does so for go.mod files older than Go 1.16), ' +
+      'taking the newest version the module proxy has',
+  },
+  {
+    test: /module lookup disabled by GOPROXY=off|cannot find module providing package|dial tcp|reading https?:\/\/\S+: \d{3}|proxy\.golang\.org/,
     hint: (_m, c) =>
       'the modules this CoreDNS needs must be downloadable (upstream tags need module downloads): ' +
       `set GOPROXY to a reachable proxy (now ${c.env.GOPROXY ? `GOPROXY=${c.env.GOPROXY}` : "Go's default"}), ` +

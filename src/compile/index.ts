@@ -36,6 +36,7 @@ export { DEFAULT_GO_DOWNLOAD_URL, listArchives, listToolchainVersions } from './
 export {
   compareGoVersions,
   type GoVersion,
+  goModFlags,
   parseGoVersion,
   sameGoRelease,
   satisfiesGoMinimum,

@@ -171,12 +171,7 @@ export async function smokeBinary(req: SmokeBinaryRequest): Promise<SmokeRun> {
     };
     const version = await probe('-version');
     if (version === null) return result;
-    result.coredns =
-      version
-        .split('\n')
-        .map((l) => l.trim().replace(/,$/, ''))
-        .filter(Boolean)
-        .join(', ') || null;
+    result.coredns = versionText(version);
     result.version = parseVersionLine(version);
     const plugins = await probe('-plugins');
     if (plugins === null) return result;
@@ -292,4 +287,17 @@ export async function smokeBinary(req: SmokeBinaryRequest): Promise<SmokeRun> {
     }
     result.seconds = Math.round((Date.now() - started) / 100) / 10;
   }
+}
+
+/**
+ * `coredns -version` on one line: `CoreDNS-1.9.3, linux/amd64, go1.18.10, 45b0a11`. Releases that print
+ * the ASCII-art banner (v1.6.4 - v1.6.6) put each fact after a `~ ` beside the art: only those are kept.
+ */
+export function versionText(output: string): string | null {
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const marked = lines.filter((l) => l.includes('~ ')).map((l) => l.slice(l.lastIndexOf('~ ') + 2).trim());
+  return (marked.length > 0 ? marked : lines).map((l) => l.replace(/,$/, '')).join(', ') || null;
 }

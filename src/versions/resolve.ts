@@ -1,11 +1,12 @@
 // Version specs: a single version (`v1.9.3`, `1.9.3`), a semver range (`>=1.8.0 <1.10`, `1.8.x`,
-// `^1.9`), or `latest`. A version asked by name must exist and be supported (else exit 2); ranges,
+// `^1.9`), `latest`, or a comma-separated list of these (`v1.6.8,v1.9.3,>=1.14.0`). A version asked by name must exist and be supported (else exit 2); ranges,
 // `latest` and Kubernetes lists keep the supported versions and report the others as dropped.
 import semver from 'semver';
 import { badInput } from '../errors.js';
 import { eraFor, FIRST_BUILDABLE, FIRST_SUPPORTED } from './eras.js';
 import {
   checkInputSize,
+  compareVersions,
   filterSemverTags,
   PARTIAL_VERSION,
   parseVersion,
@@ -30,7 +31,8 @@ export type Spec =
   | { kind: 'version'; version: string }
   | { kind: 'range'; range: string };
 
-const SPEC_HINT = "use a version (v1.9.3), a semver range ('>=1.8.0 <1.10', 1.8.x, ^1.9) or latest";
+const SPEC_HINT =
+  "use a version (v1.9.3), a semver range ('>=1.8.0 <1.10', 1.8.x, ^1.9), latest, or a comma-separated list of them";
 
 /**
  * What a spec is. A full version is a version; `1.9` (a partial version) and `1.9.3-rc1` are refused
@@ -138,8 +140,10 @@ function emptyRange(spec: string, tags: readonly string[], dropped: readonly str
 }
 
 /**
- * Resolves a spec against the repository's tags (any tag names; non-release tags are ignored).
- * Throws bad input (exit 2): BAD_VERSION, UNKNOWN_VERSION, UNSUPPORTED_VERSION, NOT_BUILDABLE, EMPTY_RANGE.
+ * Resolves a spec against the repository's tags (any tag names; non-release tags are ignored). A
+ * comma-separated list resolves each item on its own (each must match, as it would alone) and returns
+ * their union, oldest first. Throws bad input (exit 2): BAD_VERSION, UNKNOWN_VERSION,
+ * UNSUPPORTED_VERSION, NOT_BUILDABLE, EMPTY_RANGE.
  */
 export function resolveSpec(
   spec: string,
@@ -147,6 +151,29 @@ export function resolveSpec(
   opts: ResolveOptions = {},
 ): Resolution {
   const tags = filterSemverTags(availableTags);
+  if (spec.includes(',')) return resolveList(spec, tags, opts);
+  return resolveOne(spec, tags, opts);
+}
+
+function resolveList(spec: string, tags: readonly string[], opts: ResolveOptions): Resolution {
+  const items = spec.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) {
+    throw badInput(`empty item in the version list "${spec.trim()}"`, 'BAD_VERSION', SPEC_HINT);
+  }
+  const versions = new Set<string>();
+  const dropped = new Set<string>();
+  for (const item of items) {
+    const r = resolveOne(item, tags, opts);
+    for (const v of r.versions) versions.add(v);
+    for (const v of r.dropped) dropped.add(v);
+  }
+  return {
+    versions: [...versions].sort(compareVersions),
+    dropped: [...dropped].filter((v) => !versions.has(v)).sort(compareVersions),
+  };
+}
+
+function resolveOne(spec: string, tags: readonly string[], opts: ResolveOptions): Resolution {
   const parsed = classifySpec(spec);
   if (parsed.kind === 'version') return { versions: [checkVersion(parsed.version, tags, opts)], dropped: [] };
   if (parsed.kind === 'latest') {

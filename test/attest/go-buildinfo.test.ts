@@ -10,6 +10,8 @@ import {
   formatGoVersionM,
   formatModInfo,
   goBuildSetting,
+  MODINFO_END,
+  MODINFO_START,
   parseModInfo,
   readGoBuildInfo,
 } from '../../src/attest/go-buildinfo.js';
@@ -212,6 +214,53 @@ describe('modinfo text', () => {
       /unquoted value "a b" must be quoted/,
     );
     expect(thrown(() => parseModInfo('build\tnokey\n')).message).toMatch(/missing '=' after key/);
+  });
+});
+
+describe('Go 1.11 and 1.12: no .go.buildinfo', () => {
+  const concat = (...parts: Uint8Array[]) => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  };
+  const text = (s: string) => new TextEncoder().encode(s);
+  const modText =
+    'path\tgithub.com/coredns/coredns\nmod\tgithub.com/coredns/coredns\t(devel)\t\ndep\tgithub.com/miekg/dns\tv1.1.8\th1:1QYRAKU3lN5cRfLCkPU08hwvLJFhvjP6MqNBbrGIfE4=\n';
+  const elfWith = (data: Uint8Array) =>
+    writeElf({
+      bits: 64,
+      littleEndian: true,
+      machine: 62,
+      sections: [{ name: '.rodata', addr: 0x400000, data }],
+    });
+
+  it('reads the module text between its sentinels and the one Go version string', () => {
+    const data = concat(
+      text('\0go1.12.17\0padding'),
+      MODINFO_START,
+      text(modText),
+      MODINFO_END,
+      text('\0go1.12.17'),
+    );
+    const info = readGoBuildInfo(elfWith(data));
+    expect(info.goVersion).toBe('go1.12.17');
+    expect(info.main).toEqual({ path: 'github.com/coredns/coredns', version: '(devel)', sum: '' });
+    expect(info.deps.map((d) => `${d.path}@${d.version}`)).toEqual(['github.com/miekg/dns@v1.1.8']);
+  });
+
+  it('is none when the Go version is not one string, or the sentinels are not there once', () => {
+    const none = (data: Uint8Array) => thrown(() => readGoBuildInfo(elfWith(data))).code;
+    expect(none(concat(text('go1.12.17 go1.11.2 '), MODINFO_START, text(modText), MODINFO_END))).toBe(
+      'NOT_GO_BINARY',
+    );
+    expect(none(concat(MODINFO_START, text(modText), MODINFO_END))).toBe('NOT_GO_BINARY');
+    expect(none(concat(text('go1.12.17 '), MODINFO_START, text(modText)))).toBe('NOT_GO_BINARY');
+    const twice = concat(MODINFO_START, text(modText), MODINFO_END);
+    expect(none(concat(text('go1.12.17 '), twice, twice))).toBe('NOT_GO_BINARY');
   });
 });
 

@@ -94,7 +94,7 @@ describe('renderSummary', () => {
     expect(md).not.toContain('last lines of the log');
   });
 
-  it('shows the Go and how it was had, and the smoke verdict with the cases that held', () => {
+  it('shows the Go and how it was had, and the smoke verdict with the cases that held and where it ran', () => {
     const md = renderSummary({
       builds: [
         entry('v1.9.3', {
@@ -106,7 +106,7 @@ describe('renderSummary', () => {
     });
     const [row] = cells(md);
     expect(row?.[3]).toBe('1.23.4 (installed)');
-    expect(row?.[7]).toBe('not-patched (5/8)');
+    expect(row?.[7]).toBe('not-patched (5/8, linux/amd64)');
   });
 
   it('keeps a cell in its column whatever it holds', () => {

@@ -98,8 +98,9 @@ describe('compileBinaries: two eras, patch end to end', () => {
       'v1.6.8-linux-arm64.log',
     ]);
     const log = await readFile(join(req.logDir, 'v1.6.8-linux-amd64.log'), 'utf8');
-    // The caller's GOFLAGS (-mod=mod in the tests' environment) does not reach the build.
-    expect(log).toContain(`# cd ${co.dir} && env CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false"`);
+    // The caller's GOFLAGS does not reach the build; v1.6.8's go.mod (`go 1.13`) builds with -mod=mod, as
+    // the go command of its time did.
+    expect(log).toContain(`# cd ${co.dir} && env CGO_ENABLED=0 GOFLAGS="-mod=mod -trimpath -buildvcs=false"`);
     expect(log).toContain(
       `make coredns BINARY=build/linux/amd64/coredns SYSTEM="GOOS=linux GOARCH=amd64" CHECKS="" BUILDOPTS="" GITCOMMIT=${co.release.commit.slice(0, 7)} CGO_ENABLED=0 GOTOOLCHAIN=local`,
     );
@@ -184,6 +185,50 @@ describe('compileBinaries: Go choice', () => {
     // The Makefile's `export GOTOOLCHAIN = go<.go-version>` would make go fetch that toolchain: the
     // make command line's GOTOOLCHAIN=local wins, so it builds offline with the given Go.
     expect(await resolve(bin?.path as string, '10.0.0.9', ['10.96.0.10', 'fd00::10'])).toEqual(['10.0.0.9']);
+  });
+});
+
+describe('compileBinaries: go.mod of the era', () => {
+  // A go.mod without the requirement for a module the tree imports (here: the replaced stubs), as
+  // CoreDNS v1.6.4's lacks github.com/DataDog/datadog-go: Go before 1.16 added it while building.
+  async function withoutRequires(version: string, name: string) {
+    const w = await work(name);
+    const co = await checkout(repo, version, join(w, 'coredns'));
+    const goMod = join(co.dir, 'go.mod');
+    const text = await readFile(goMod, 'utf8');
+    const stripped = text.replace(/^require \([^)]*\)\n/m, '');
+    expect(stripped).not.toContain('require');
+    await writeFile(goMod, stripped);
+    return {
+      w,
+      co,
+      req: await request(co, go, w, { jobs: 1, platforms: [AMD64] }),
+    };
+  }
+
+  it('builds a pre-1.16 go.mod that lacks a requirement, as the Go of its time did (-mod=mod)', async () => {
+    const { w, co, req } = await withoutRequires('v1.6.8', 'incomplete-go-mod');
+    const [bin] = await compileBinaries(req);
+    expect(bin?.path).toBe(join(w, 'out/linux/amd64/coredns'));
+    expect(await resolve(join(w, 'out/linux/amd64/coredns'), '10.0.0.9', ['10.96.0.10'])).toEqual([
+      '10.0.0.9',
+    ]);
+    const log = await readFile(join(req.logDir, 'v1.6.8-linux-amd64.log'), 'utf8');
+    expect(log).toContain(`# cd ${co.dir} && env CGO_ENABLED=0 GOFLAGS="-mod=mod -trimpath -buildvcs=false"`);
+  });
+
+  it('keeps -mod=readonly for a go.mod of Go 1.16 and later, and says what is missing', async () => {
+    const { w, req } = await withoutRequires('v1.9.3', 'incomplete-go-mod-117');
+    const e = await rejection(compileBinaries(req));
+    expect(e.code).toBe('BUILD_FAILED');
+    expect(e.hint).toMatch(
+      /module k8s\.io\/api provides package k8s\.io\/api\/core\/v1 and is replaced but not required/,
+    );
+    expect(e.hint).toContain(
+      "this CoreDNS's go.mod or go.sum lacks an entry that the Go of its time added while building",
+    );
+    expect(e.hint).not.toContain('-mod=mod -trimpath');
+    expect(await filesUnder(join(w, 'out'))).toEqual([]);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   findGo,
   formatCommand,
   type GoInfo,
+  goModFlags,
   goModMinimum,
   parseGoVersion,
   perArchCommand,
@@ -271,6 +272,16 @@ describe('commands', () => {
     expect(cmd.env.GOEXPERIMENT).toBe('boringcrypto');
     // Go before 1.18 does not know -buildvcs.
     expect(buildEnv({ ...ctx, go: { path: '/g/bin/go', version: '1.17.13' } }).GOFLAGS).toBe('-trimpath');
+    // Go 1.12 (upstream's for v1.5.0 - v1.6.3) does not know -trimpath either, has no default module
+    // proxy and reads GOPROXY as one URL.
+    const go112 = { ...ctx, go: { path: '/g/bin/go', version: '1.12.17' } };
+    expect(buildEnv(go112).GOFLAGS).toBe('');
+    expect(buildEnv(go112).GOPROXY).toBe('https://proxy.golang.org');
+    expect(buildEnv({ ...go112, env: { GOPROXY: 'http://127.0.0.1:3000/x/,direct' } }).GOPROXY).toBe(
+      'http://127.0.0.1:3000/x',
+    );
+    expect(buildEnv({ ...go112, env: { GOPROXY: 'off' } }).GOPROXY).toBe('off');
+    expect(buildEnv(ctx).GOPROXY).toBeUndefined();
     const inherited = buildEnv({
       ...ctx,
       env: {
@@ -284,6 +295,27 @@ describe('commands', () => {
     });
     for (const k of ['MAKEFLAGS', 'MAKELEVEL', 'LDFLAGS', 'GOTAGS']) expect(inherited[k]).toBeUndefined();
     expect(inherited.CGO_ENABLED).toBe('0');
+  });
+
+  it('builds a go.mod older than Go 1.16 with -mod=mod, as the go command of its time did', () => {
+    const clean = { ...ctx, env: { PATH: '/usr/bin' } };
+    expect(buildEnv({ ...clean, goModLine: '1.13' }).GOFLAGS).toBe('-mod=mod -trimpath -buildvcs=false');
+    expect(buildEnv({ ...clean, goModLine: '1.16' }).GOFLAGS).toBe('-trimpath -buildvcs=false');
+    expect(buildEnv({ ...clean, goModLine: null }).GOFLAGS).toBe('-trimpath -buildvcs=false');
+    expect(buildEnv(clean).GOFLAGS).toBe('-trimpath -buildvcs=false');
+    // --build-env's -mod wins (flags are not repeated); the caller's GOFLAGS are not read.
+    expect(buildEnv({ ...clean, goModLine: '1.12', env: { GOFLAGS: '-mod=readonly' } }).GOFLAGS).toBe(
+      '-mod=mod -trimpath -buildvcs=false',
+    );
+    expect(buildEnv({ ...clean, goModLine: '1.12', extraEnv: { GOFLAGS: '-mod=vendor' } }).GOFLAGS).toBe(
+      '-mod=vendor -trimpath -buildvcs=false',
+    );
+    // Go 1.14 and 1.15 update go.mod by default; older ones do not know -mod=mod.
+    expect(goModFlags('1.12', '1.19.8')).toEqual(['-mod=mod']);
+    expect(goModFlags('1.15', '1.16')).toEqual(['-mod=mod']);
+    expect(goModFlags('1.12', '1.15.15')).toEqual([]);
+    expect(goModFlags('1.17', '1.23.5')).toEqual([]);
+    expect(goModFlags('not a version', '1.23.5')).toEqual([]);
   });
 
   it('runs upstream Makefile.release build once for all arches', () => {
@@ -337,6 +369,10 @@ describe('failureHints', () => {
       'the modules this CoreDNS needs must be downloadable (upstream tags need module downloads): set GOPROXY to a reachable proxy (now GOPROXY=off), or pre-fill GOMODCACHE and build with GOPROXY=off --build-env GOFLAGS=-mod=mod',
     ],
     ['cannot find module providing package github.com/x/y', 'must be downloadable'],
+    [
+      'tracer.go:18:2: no required module provides package github.com/DataDog/datadog-go/statsd; to add it:',
+      "this CoreDNS's go.mod or go.sum lacks an entry that the Go of its time added while building: --build-env GOFLAGS=-mod=mod lets Go add it",
+    ],
     ['dial tcp 142.250.1.1:443: connect: network is unreachable', 'must be downloadable'],
     ['link: golang.org/x/sys/unix: invalid reference to syscall.X (go:linkname)', 'go:linkname'],
     ['panic: assume-no-moving-gc: something', 'ASSUME_NO_MOVING_GC_UNSAFE_RISK_IT_WITH=go1.23'],

@@ -84,6 +84,19 @@ describe('build --dry-run', () => {
     ]);
   });
 
+  it('takes a comma-separated list of versions and ranges, oldest first; each item must resolve', async () => {
+    const args = ['build', '--repo', repo.url, '--platforms', 'linux/amd64', '--dry-run', '--json'];
+    const r = await vc([...args, '--version', 'v1.12.0, 1.6.8,>=1.9.0 <1.10'], { env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(json<DryRun>(r).plan.map((v) => v.version)).toEqual(['v1.6.8', 'v1.9.3', 'v1.12.0']);
+    const unknown = await vc([...args, '--version', 'v1.9.3,v1.7.2'], { env });
+    expect(unknown.exitCode).toBe(2);
+    expect(json<{ error: { code: string; message: string } }>(unknown).error).toMatchObject({
+      code: 'UNKNOWN_VERSION',
+      message: 'unknown CoreDNS version v1.7.2',
+    });
+  });
+
   it('says the same as a table, and refuses bad input with exit 2 as build does', async () => {
     const r = await vc(
       [

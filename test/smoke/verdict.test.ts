@@ -4,6 +4,7 @@ import { type DnsAnswer, formatAnswer, smokeScenario } from '../../src/smoke/cas
 import { corefile, parsePlugins, parseVersionLine } from '../../src/smoke/corefile.js';
 import { smokeEra } from '../../src/smoke/era.js';
 import { runnablePlatforms, smokeBuildPlatform, smokePlatform } from '../../src/smoke/image-binary.js';
+import { versionText } from '../../src/smoke/run.js';
 import { judge, verdictOf } from '../../src/smoke/verdict.js';
 import { thrown } from '../support/errors.js';
 
@@ -115,6 +116,20 @@ describe('what the runner reads and writes', () => {
     ]);
     expect(parseVersionLine('CoreDNS-1.9.3\nlinux/amd64, go1.19.8, 45b0a11\n')).toBe('v1.9.3');
     expect(parseVersionLine('hello')).toBeNull();
+    // CoreDNS v1.6.4's -version: the banner, each fact after `~ ` (as real v1.6.4 prints it)
+    const banner = [
+      '   ______                ____  _   _______',
+      '  / ____/___  ________  / __ \\/ | / / ___/\t~ CoreDNS-1.6.4',
+      ' / /   / __ \\/ ___/ _ \\/ / / /  |/ /\\__ \\ \t~ linux/amd64, go1.13.15, b139ba3',
+      '/ /___/ /_/ / /  /  __/ /_/ / /|  /___/ / ',
+      '\\____/\\____/_/   \\___/_____/_/ |_//____/  ',
+      '',
+    ].join('\n');
+    expect(versionText(banner)).toBe('CoreDNS-1.6.4, linux/amd64, go1.13.15, b139ba3');
+    expect(versionText('CoreDNS-1.9.3\nlinux/amd64, go1.19.8, 45b0a11\n')).toBe(
+      'CoreDNS-1.9.3, linux/amd64, go1.19.8, 45b0a11',
+    );
+    expect(versionText('\n')).toBeNull();
     expect(
       corefile({ apiUrl: 'http://127.0.0.1:4000', plugins: new Set(['errors', 'kubernetes']) }),
     ).toBe(`. {

@@ -40,7 +40,7 @@ describe('classifySpec', () => {
     expectBadInput(() => classifySpec('1.9.3,1.10.1'), {
       code: 'BAD_VERSION',
       message: 'invalid version or range "1.9.3,1.10.1"',
-      hint: "use a version (v1.9.3), a semver range ('>=1.8.0 <1.10', 1.8.x, ^1.9) or latest",
+      hint: "use a version (v1.9.3), a semver range ('>=1.8.0 <1.10', 1.8.x, ^1.9), latest, or a comma-separated list of them",
     });
     expectBadInput(() => classifySpec('newest'), {
       code: 'BAD_VERSION',
@@ -204,6 +204,59 @@ describe('resolveSpec: latest', () => {
       code: 'EMPTY_RANGE',
       message: 'no CoreDNS release matches "latest"',
       hint: 'the repository has no release tags (vMAJOR.MINOR.PATCH)',
+    });
+  });
+});
+
+describe('resolveSpec: comma-separated lists', () => {
+  const ISSUE_TAGS =
+    'v1.5.0,v1.6.4,v1.6.5,v1.6.8,v1.7.0,v1.8.0,v1.8.1,v1.8.4,v1.8.5,v1.9.3,v1.10.1,v1.11.0,v1.11.1,v1.11.3,v1.11.4,v1.12.0,v1.13.2,v1.14.7';
+
+  it('resolves every item and returns the union, oldest first, without duplicates', () => {
+    expect(resolveSpec(' 1.9.3, v1.6.8 ,v1.9.3,latest', REAL_TAG_NAMES)).toEqual({
+      versions: ['v1.6.8', 'v1.9.3', 'v1.14.7'],
+      dropped: [],
+    });
+    expect(resolveSpec(ISSUE_TAGS, REAL_TAG_NAMES, { buildable: true }).versions).toEqual(
+      ISSUE_TAGS.split(','),
+    );
+    // Ranges mix with versions; what a range drops is reported unless another item asks for it.
+    expect(resolveSpec('v1.1.0 - v1.2.3,v1.9.3', REAL_TAG_NAMES)).toEqual({
+      versions: ['v1.2.3', 'v1.9.3'],
+      dropped: between('v1.1.0', 'v1.2.2'),
+    });
+    expect(resolveSpec('>=1.4.0 <1.5.1,v1.9.3', REAL_TAG_NAMES, { buildable: true })).toEqual({
+      versions: ['v1.5.0', 'v1.9.3'],
+      dropped: ['v1.4.0'],
+    });
+    expect(resolveSpec('v1.5.0 - v1.6.0,v1.5.0', REAL_TAG_NAMES)).toEqual({
+      versions: between('v1.5.0', 'v1.6.0'),
+      dropped: [],
+    });
+  });
+
+  it('holds each item to what it would need alone', () => {
+    expectBadInput(() => resolveSpec('1.4.x,v1.5.0', REAL_TAG_NAMES, { buildable: true }), {
+      code: 'EMPTY_RANGE',
+      message: 'no buildable CoreDNS release matches "1.4.x"',
+    });
+    expectBadInput(() => resolveSpec('v1.9.3,v1.11.2', REAL_TAG_NAMES), {
+      code: 'UNKNOWN_VERSION',
+      message: 'unknown CoreDNS version v1.11.2',
+      hint: 'the nearest releases are v1.11.1 and v1.11.3',
+    });
+    expectBadInput(() => resolveSpec('v1.9.3,v1.4.0', REAL_TAG_NAMES, { buildable: true }), {
+      code: 'NOT_BUILDABLE',
+      message: 'vc-coredns cannot build CoreDNS v1.4.0: it predates Go modules (no go.mod, GOPATH mode)',
+    });
+    expectBadInput(() => resolveSpec('v1.9.3,1.9', REAL_TAG_NAMES), {
+      code: 'BAD_VERSION',
+      message: 'invalid CoreDNS version "1.9"',
+    });
+    expectBadInput(() => resolveSpec('v1.9.3,,v1.6.8', REAL_TAG_NAMES), {
+      code: 'BAD_VERSION',
+      message: 'empty item in the version list "v1.9.3,,v1.6.8"',
+      hint: "use a version (v1.9.3), a semver range ('>=1.8.0 <1.10', 1.8.x, ^1.9), latest, or a comma-separated list of them",
     });
   });
 });

@@ -317,7 +317,10 @@ export function registerBuild(program: Command, env: CommandEnv): void {
   const command = program
     .command('build')
     .description('clone, patch and build CoreDNS, and write multi-arch images (or binaries)')
-    .option('--version <spec>', "a CoreDNS version (v1.9.3), a semver range ('>=1.8.0 <1.10') or latest")
+    .option(
+      '--version <spec>',
+      "a CoreDNS version (v1.9.3), a semver range ('>=1.8.0 <1.10'), latest, or a comma-separated list: v1.6.8,v1.9.3",
+    )
     .option(
       '--kubernetes <list>',
       'the CoreDNS that kubeadm ships with these Kubernetes releases: 1.30,1.31.2',
