@@ -6,6 +6,7 @@ import { badInput, redact } from '../errors.js';
 import { goForTags, listRemoteTags, type RemoteTag, rememberTags, type TagGo } from '../source/index.js';
 import type { Release, ShapeOrNone } from '../types.js';
 import {
+  checkSpec,
   checkVersion,
   classifySpec,
   describeDropped,
@@ -114,7 +115,7 @@ export interface Selection {
 export async function resolveReleases(url: string, sel: Selection, ctx: Context): Promise<Release[]> {
   // bad input before any network
   if (sel.kubernetes !== undefined) parseKubernetesList(sel.kubernetes);
-  else classifySpec(sel.spec ?? 'latest');
+  else checkSpec(sel.spec ?? 'latest');
   ctx.reporter.info(`resolving against ${redact(url)}`);
   const tags = await listTags(url, ctx);
   const names = filterSemverTags(tags.map((t) => t.version));

@@ -155,11 +155,25 @@ export function resolveSpec(
   return resolveOne(spec, tags, opts);
 }
 
-function resolveList(spec: string, tags: readonly string[], opts: ResolveOptions): Resolution {
+/**
+ * Checks a spec as resolveSpec reads it, without tags: each item of a comma-separated list on its own.
+ * Bad input (exit 2) before any network.
+ */
+export function checkSpec(spec: string): void {
+  for (const item of listItems(spec)) classifySpec(item);
+}
+
+function listItems(spec: string): string[] {
+  if (!spec.includes(',')) return [spec];
   const items = spec.split(',').map((s) => s.trim());
   if (items.some((s) => s === '')) {
-    throw badInput(`empty item in the version list "${spec.trim()}"`, 'BAD_VERSION', SPEC_HINT);
+    throw badInput(`empty item in the version list ${quoteInput(spec.trim())}`, 'BAD_VERSION', SPEC_HINT);
   }
+  return items;
+}
+
+function resolveList(spec: string, tags: readonly string[], opts: ResolveOptions): Resolution {
+  const items = listItems(spec);
   const versions = new Set<string>();
   const dropped = new Set<string>();
   for (const item of items) {

@@ -17,7 +17,8 @@ import {
 import { expectBadInput } from './expect-error.js';
 
 const LONG = `v1.${'1'.repeat(300)}.0`;
-const SPEC_HINT = "use a version (v1.9.3), a semver range ('>=1.8.0 <1.10', 1.8.x, ^1.9) or latest";
+const SPEC_HINT =
+  "use a version (v1.9.3), a semver range ('>=1.8.0 <1.10', 1.8.x, ^1.9), latest, or a comma-separated list of them";
 
 describe('oversized versions and ranges', () => {
   it('parseVersion refuses a number beyond 2^53 and a string of more than 256 characters', () => {

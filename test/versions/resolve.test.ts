@@ -1,6 +1,12 @@
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
-import { classifySpec, describeDropped, keepSupported, resolveSpec } from '../../src/versions/index.js';
+import {
+  checkSpec,
+  classifySpec,
+  describeDropped,
+  keepSupported,
+  resolveSpec,
+} from '../../src/versions/index.js';
 import { expectBadInput } from './expect-error.js';
 import { REAL_TAG_NAMES, REAL_TAGS } from './real-tags.js';
 
@@ -259,7 +265,31 @@ describe('resolveSpec: comma-separated lists', () => {
       hint: "use a version (v1.9.3), a semver range ('>=1.8.0 <1.10', 1.8.x, ^1.9), latest, or a comma-separated list of them",
     });
   });
+
+  it('checkSpec (before any network) reads a list item by item, as resolveSpec does', () => {
+    expect(() => checkSpec(ISSUE_TAGS)).not.toThrow();
+    expect(() => checkSpec('v1.6.8, >=1.14.0, latest')).not.toThrow();
+    expectBadInput(() => checkSpec('v1.9.3,1.9'), {
+      code: 'BAD_VERSION',
+      message: 'invalid CoreDNS version "1.9"',
+    });
+    expectBadInput(() => checkSpec('v1.9.3,'), {
+      code: 'BAD_VERSION',
+      message: 'empty item in the version list "v1.9.3,"',
+      hint: "use a version (v1.9.3), a semver range ('>=1.8.0 <1.10', 1.8.x, ^1.9), latest, or a comma-separated list of them",
+    });
+    expect(thrownCode(() => checkSpec('v1.9.3,v1.99999999999999999.1'))).toBe('BAD_VERSION');
+  });
 });
+
+function thrownCode(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return undefined;
+}
 
 describe('keepSupported', () => {
   it('keeps order and removes duplicates', () => {
