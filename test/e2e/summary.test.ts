@@ -101,7 +101,7 @@ describe('build --summary', () => {
     const inFile = await bad(join(work, 'repo', 'README.md', 'real.md'));
     expect(inFile.exitCode).toBe(2);
     expect(json<{ error: { message: string } }>(inFile).error.message).toMatch(
-      /is inside something that is not a folder$/,
+      /README.md is a file, not a folder$/,
     );
     expect(await readdir(cache).catch(() => [])).not.toContain('checkouts');
   });
