@@ -3,8 +3,8 @@
 // starts from an EMPTY Go build cache and a fresh tool cache, with the module cache warm (`go mod
 // download` of each tag first):
 //   on the single-stack TAG (default v1.6.8: the documented recipe still produces its binaries there
-//   with upstream's Go 1.14, whose golang.org/x/sys builds darwin; with Go >= 1.18 that darwin build
-//   fails, see README "CoreDNS releases built for real"):
+//   with upstream's Go 1.14.15, darwin included; with Go 1.23 its darwin link fails on old
+//   golang.org/x/net, see README "CoreDNS releases built for real"):
 //   (a) vc-coredns build --version TAG --platforms linux/amd64,linux/arm64 --push REG/vc
 //   (b) the documented recipe (bench/baseline.sh: fresh clone, sed, `make -f Makefile.release build`,
 //       which also compiles darwin, windows and mips, docker build + push per arch, docker manifest),
