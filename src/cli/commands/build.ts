@@ -403,6 +403,7 @@ Examples:
   $ vc-coredns build --version v1.14.7 --platforms linux/amd64,linux/arm64 --smoke --push ghcr.io/acme/coredns
   $ vc-coredns build --version v1.9.3 --load && docker run --rm coredns:v1.9.3 -version
   $ vc-coredns build --repo file:///srv/coredns.git --version latest --also-tag latest --push registry.local/coredns
+  $ vc-coredns build --version v1.6.8,v1.9.3,latest --smoke --output oci:./dist/oci --summary builds.md
   $ vc-coredns build --version '>=1.11.0' --summary builds.md --progress json 2>events.jsonl`,
     )
     .action(async (opts: BuildCliOptions) => env.exit(await runBuild(opts, env)));
