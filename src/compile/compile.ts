@@ -181,6 +181,25 @@ async function failure(f: Failure, req: CompileRequest, ctx: CommandContext): Pr
   });
 }
 
+/**
+ * What the make commands of a build are made from: the same for compileBinaries and dryRunMake, so
+ * that the command an SBOM records without compiling is the one the build ran.
+ */
+function commandContext(
+  req: Pick<CompileRequest, 'go' | 'sourceDateEpoch' | 'env' | 'buildEnv'>,
+  gitCommit: string,
+  goModLine: string | null,
+): CommandContext {
+  return {
+    go: req.go,
+    gitCommit,
+    sourceDateEpoch: req.sourceDateEpoch,
+    env: req.env ?? process.env,
+    goModLine,
+    ...(req.buildEnv ? { extraEnv: req.buildEnv } : {}),
+  };
+}
+
 function secondsSince(t0: number): number {
   return Math.round((performance.now() - t0) / 100) / 10;
 }
@@ -209,15 +228,9 @@ export async function compileBinaries(
 
   // go's work dirs go to a dir of this build, removed at the end: an interrupted go leaves them behind.
   const goTmp = await makeTempDir(join(env.TMPDIR || tmpdir(), 'vc-coredns-go-'));
-  const goTmpDir = goTmp.path;
   const ctx: CommandContext = {
-    go: req.go,
-    gitCommit,
-    sourceDateEpoch: req.sourceDateEpoch,
-    env,
-    goModLine: requirement.minimum,
-    goTmpDir,
-    ...(req.buildEnv ? { extraEnv: req.buildEnv } : {}),
+    ...commandContext(req, gitCommit, requirement.minimum),
+    goTmpDir: goTmp.path,
   };
   const progress = (platform: Platform, stage: CompileStage, seconds?: number) =>
     req.onProgress?.(seconds === undefined ? { platform, stage } : { platform, stage, seconds });
@@ -364,13 +377,8 @@ export async function dryRunMake(
 ): Promise<Map<string, NonNullable<Binary['make']>>> {
   const { version } = req.checkout.release;
   const { platforms, gitCommit } = validate({ ...req, outDir: '', jobs: 1 });
-  const ctx: CommandContext = {
-    go: req.go,
-    gitCommit,
-    sourceDateEpoch: req.sourceDateEpoch,
-    env: req.env ?? process.env,
-    ...(req.buildEnv ? { extraEnv: req.buildEnv } : {}),
-  };
+  const requirement = await checkGoRequirement(req.checkout.dir, req.go);
+  const ctx = commandContext(req, gitCommit, requirement.minimum);
   await makeFolder(req.logDir);
   const made = new Map<string, NonNullable<Binary['make']>>();
   const cmds = req.releaseMakefile

@@ -7,7 +7,13 @@ import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import type { ArtifactKind } from '../attest/artifact.js';
 import { type AttestedIndex, attestedIndex, type PlatformBuild } from '../attest/compose.js';
 import { statementBytes } from '../attest/statement.js';
-import { compileBinaries, dryRunMake, type GoChoice, type GoUsed } from '../compile/index.js';
+import {
+  type CompileRequest,
+  compileBinaries,
+  dryRunMake,
+  type GoChoice,
+  type GoUsed,
+} from '../compile/index.js';
 import { isVcError, redact, VcError } from '../errors.js';
 import {
   assembleImage,
@@ -241,6 +247,35 @@ function chosenGo(choice: GoChoice): BuildEntry['go'] {
   };
 }
 
+/**
+ * What make is run with in a patched work tree, the same for a build and for the `make -n` that
+ * records how a current image was made: the checkout, the Go, --build-env, the Makefile, the logs and
+ * SOURCE_DATE_EPOCH (the tag commit's time; a --source tree's, else SOURCE_DATE_EPOCH's).
+ */
+async function makeInputs(
+  dir: string,
+  release: Release,
+  go: { path: string; version: string },
+  started: Started,
+  ctx: Context,
+): Promise<Omit<CompileRequest, 'platforms' | 'jobs' | 'outDir' | 'onProgress' | 'onWarning'>> {
+  const { env, signal } = ctx;
+  const req = started.plan.request;
+  const sourceDateEpoch = started.source
+    ? (started.source.commitTime ?? sourceEpochFromEnv(env))
+    : await commitTime(dir, { signal, env });
+  return {
+    checkout: { dir, release, owned: true },
+    go: { path: go.path, version: go.version },
+    buildEnv: req.buildEnv,
+    releaseMakefile: req.releaseMakefile,
+    logDir: join(ctx.cacheDir, 'logs'),
+    sourceDateEpoch,
+    gitCommit: release.commit,
+    env,
+  };
+}
+
 /** The build key of a version: computed once, before anything is cloned (DESIGN.md "Config labels"). */
 function keyOf(v: VersionPlan, started: Started, base: BaseImage | null, goVersion: string): string {
   return buildKey({
@@ -451,30 +486,21 @@ async function buildVersion(
   try {
     const built = await withWorkTree(release, started, ctx, async (dir) => {
       const patch = await patchTree(version, dir, req.key, effects.patchDeps, reporter);
-      const sourceDateEpoch = started.source
-        ? (started.source.commitTime ?? sourceEpochFromEnv(env))
-        : await commitTime(dir, { signal, env });
+      const inputs = await makeInputs(dir, release, go, started, ctx);
       reporter.stage(version, 'build', platforms.map(formatPlatform).join(', '));
       const binaries = await compileBinaries(
         {
-          checkout: { dir, release, owned: true },
+          ...inputs,
           platforms,
           jobs: req.jobs,
           outDir,
-          go: { path: go.path, version: go.version },
-          buildEnv: req.buildEnv,
-          releaseMakefile: req.releaseMakefile,
-          logDir: join(ctx.cacheDir, 'logs'),
-          sourceDateEpoch,
-          gitCommit: release.commit,
-          env,
           onProgress: (e) => reporter.platform(version, formatPlatform(e.platform), e.stage),
           onWarning: (m) => reporter.warn(`${version}: ${m}`),
         },
         commandRunner(ctx),
         signal,
       );
-      return { binaries, sourceDateEpoch, diff: patch.diff };
+      return { binaries, sourceDateEpoch: inputs.sourceDateEpoch, diff: patch.diff };
     });
 
     const smoke = v.smoke ? await smokeVersion(v, v.smoke, built.binaries, req, ctx) : undefined;
@@ -616,7 +642,7 @@ async function attachToCurrent(
   effects: BuildEffects,
   ctx: Context,
 ): Promise<void> {
-  const { reporter, signal, env } = ctx;
+  const { reporter, signal } = ctx;
   const req = started.plan.request;
   const { release } = v;
   const { version } = release;
@@ -630,25 +656,13 @@ async function attachToCurrent(
   };
   const prepared = await withWorkTree(release, started, ctx, async (dir) => {
     const patch = await patchTree(version, dir, req.key, effects.patchDeps, reporter);
-    const sourceDateEpoch = started.source
-      ? (started.source.commitTime ?? sourceEpochFromEnv(env))
-      : await commitTime(dir, { signal, env });
+    const inputs = await makeInputs(dir, release, go, started, ctx);
     const made = await dryRunMake(
-      {
-        checkout: { dir, release, owned: true },
-        platforms: index.images.map((i) => i.platform),
-        go: { path: go.path, version: go.version },
-        buildEnv: req.buildEnv,
-        releaseMakefile: req.releaseMakefile,
-        logDir: join(ctx.cacheDir, 'logs'),
-        sourceDateEpoch,
-        gitCommit: release.commit,
-        env,
-      },
+      { ...inputs, platforms: index.images.map((i) => i.platform) },
       undefined,
       signal,
     );
-    return { diff: patch.diff, sourceDateEpoch, made };
+    return { diff: patch.diff, sourceDateEpoch: inputs.sourceDateEpoch, made };
   });
   const binaries: PlatformBuild[] = image.images.flatMap((i) => {
     const bytes = imageFile(i, '/coredns')?.data;
